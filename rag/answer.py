@@ -64,3 +64,37 @@ class Status:
     """A progress notice while answering (e.g. loading the model)."""
 
     text: str
+
+
+# --- pipeline (signatures fixed; the answer stage fills them in) -------------------------------
+
+
+def stream_answer(
+    question: str,
+    history: tuple[tuple[str, Answer], ...] | list = (),
+    settings=None,
+    *,
+    authors: list[str] | None = None,
+    works: list[str] | None = None,
+    mode: AnswerMode | None = None,
+    stop_event=None,
+    show_unverified: bool = False,
+    index=None,
+    embedder=None,
+    generator=None,
+):
+    """Yield ``Status`` and ``Draft`` events while answering, then the final verified ``Answer``.
+
+    ``history`` holds earlier turns as ``(question, Answer)`` pairs, used to resolve follow-ups.
+    """
+    raise NotImplementedError("the answer pipeline is being built")
+
+
+def answer(question: str, history=(), settings=None, **kwargs) -> Answer:
+    """Run :func:`stream_answer` to completion and return the final ``Answer``."""
+    final = None
+    for event in stream_answer(question, history, settings, **kwargs):
+        if isinstance(event, Answer):
+            final = event
+    assert final is not None
+    return final
