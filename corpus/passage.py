@@ -29,6 +29,10 @@ class Passage:
     every word of ``text`` appears, in order, in ``raw_text[raw_start:raw_end]``.
     ``footnote_refs`` are the footnote numbers whose markers were removed from a body passage;
     ``note_no`` is the number of a footnote passage.
+    ``paragraph_no`` is the 0-based position of the passage in its work's list (body and
+    footnotes interleaved in file order); ``section_label`` is the short section label used in
+    ``anchor`` (a roman numeral when the text numbers its sections, else a running number;
+    ``""`` before the first heading).
     """
 
     work_id: str
@@ -46,3 +50,4 @@ class Passage:
     footnote_refs: tuple[int, ...] = ()
     note_no: int | None = None
     quotes: tuple[QuoteSpan, ...] = field(default=())
+    section_label: str = ""

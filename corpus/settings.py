@@ -123,7 +123,18 @@ class Settings(BaseSettings):
     author_boost: float = Field(
         1.0,
         ge=0.0,
-        description="How strongly a named author's passages are preferred (0 = no boost, restrict only).",
+        description="With detected_authors='boost': fused scores of the named authors' passages "
+        "are multiplied by 1 + author_boost.",
+    )
+    detected_authors: Literal["restrict", "boost", "ignore"] = Field(
+        "restrict",
+        description="What authors/works named in a question do: restrict the search to them, "
+        "boost them, or nothing. Explicit --author/--work filters always restrict.",
+    )
+    balanced_authors: bool = Field(
+        True,
+        description="A question naming two or more authors gets each author's best passages, "
+        "interleaved, instead of one ranking.",
     )
     footnote_penalty: float = Field(
         0.5, ge=0.0, le=1.0, description="Multiplier on the fused score of footnote chunks."
@@ -172,12 +183,46 @@ class Settings(BaseSettings):
         0.6, ge=0.0, le=1.0, description="Support score a sentence needs to be shown as verified."
     )
     abstain_threshold: float = Field(
-        0.0,
-        description="Evidence strength under which attest says the essays do not address the question.",
+        0.2,
+        description="Evidence strength (IDF-weighted share of the question's key terms found in the "
+        "top retrieved passages, 0 when it names someone the corpus never mentions) under which "
+        "attest says the essays do not address the question. Calibrated on the dev set.",
+    )
+    support_dense_weight: float = Field(
+        0.3,
+        ge=0.0,
+        le=1.0,
+        description="Share of calibrated embedding cosine in the default support score; the rest is "
+        "recall of the sentence's content words in the excerpt (strict by design).",
+    )
+    fallback_quotes: int = Field(
+        2,
+        ge=1,
+        description="Most evidence quotes per author when the answer is composed from quotes "
+        "(extractive mode, or no drafted sentence verified).",
     )
     nli_model: str | None = Field(
         None,
         description="Optional NLI cross-encoder (model id or path) added to the support scorer.",
+    )
+    # --- evaluation judge (independent of the runtime verifier) -------------------------
+    judge_min_coverage: float = Field(
+        0.8,
+        ge=0.0,
+        le=1.0,
+        description="Evaluation judge: share of a sentence's content words that must occur in the "
+        "cited evidence window for the sentence to count as supported.",
+    )
+    judge_nli_model: str | None = Field(
+        None,
+        description="Evaluation judge: optional NLI cross-encoder (model id or local path) that must "
+        "also find entailment; off by default since no weights are bundled.",
+    )
+    judge_nli_threshold: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="Evaluation judge: entailment probability the NLI model must reach.",
     )
     max_question_chars: int = Field(
         2000, ge=10, description="Longest question accepted; longer ones are refused with a message."

@@ -1,0 +1,80 @@
+"""Read the corpus files named by the catalog and turn every work into passages.
+
+Example::
+
+    >>> ps = load_passages()
+    >>> ps[0].work_id, ps[0].kind
+    ('ticktin-purges', 'body')
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from corpus.catalog import Catalog, Work, corpus_fingerprint, decode_text, load_catalog
+from corpus.clean import clean_work
+from corpus.errors import CatalogError
+from corpus.passage import Passage
+from corpus.settings import Settings
+
+
+def read_raw(work: Work) -> str:
+    """The decoded text of ``work``'s whole file (passage offsets index into it).
+
+    Example::
+
+        >>> w = load_catalog().work("trotsky-balance-sheet")
+        >>> read_raw(w)[:12]
+        'Leon Trotsky'
+    """
+    try:
+        data = Path(work.path).read_bytes()
+    except OSError as exc:
+        raise CatalogError(
+            f"work {work.work_id!r}: cannot read {work.file} ({exc.strerror}): "
+            "restore the file or fix 'file' in the catalog"
+        ) from exc
+    return decode_text(data, name=f"work {work.work_id!r}: {work.file}")
+
+
+def load_work_passages(work: Work, raw_text: str) -> list[Passage]:
+    """Passages of one work from its file's decoded text (see :func:`corpus.clean.clean_work`).
+
+    Example::
+
+        >>> w = load_catalog().work("trotsky-balance-sheet")
+        >>> load_work_passages(w, read_raw(w))[0].anchor
+        'trotsky-balance-sheet ¶1'
+    """
+    return clean_work(work, raw_text)
+
+
+@lru_cache(maxsize=4)
+def _cached(corpus_dir: Path, fingerprint: str, catalog: Catalog) -> tuple[Passage, ...]:
+    del corpus_dir, fingerprint  # cache keys only
+    raws: dict[str, str] = {}
+    out: list[Passage] = []
+    for work in catalog.works:
+        if work.file not in raws:
+            raws[work.file] = read_raw(work)
+        out.extend(load_work_passages(work, raws[work.file]))
+    return tuple(out)
+
+
+def load_passages(
+    settings: Settings | None = None, *, catalog: Catalog | None = None
+) -> list[Passage]:
+    """Every passage of every work, in catalog order then file order.
+
+    The result is cached per corpus folder and :func:`corpus.catalog.corpus_fingerprint`, so
+    repeated calls are free; a changed catalog or file gives a fresh load.
+
+    Example::
+
+        >>> len({p.work_id for p in load_passages()})
+        6
+    """
+    if catalog is None:
+        catalog = load_catalog(settings)
+    return list(_cached(catalog.corpus_dir, corpus_fingerprint(catalog), catalog))
