@@ -1,10 +1,38 @@
-"""`attest chat` (not built yet)."""
+"""`attest chat`: serve the chat, citation lookup and corpus reader on this machine."""
 
 from __future__ import annotations
 
 import argparse
 
+from attest.commands.common import settings_from_args
+
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("chat", help="(not built yet)")
-    p.set_defaults(handler=lambda args: print("attest chat: not built yet") or 1)
+    p = sub.add_parser(
+        "chat",
+        help="the chat, citation lookup and corpus reader in the browser",
+        description="Serve the chat on this machine (127.0.0.1 by default; never a public share "
+        "link). The index and embedder are warmed at start; the language model loads on the "
+        "first question unless --eager.",
+    )
+    p.add_argument(
+        "--host",
+        default=None,
+        help="address to bind (default: setting 'host', 127.0.0.1; use 0.0.0.0 for a LAN)",
+    )
+    p.add_argument("--port", type=int, default=None, help="port (default: setting 'port', 7860)")
+    p.add_argument(
+        "--eager",
+        action="store_true",
+        default=None,
+        help="load the language model at start instead of on the first question",
+    )
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ui.app import launch
+
+    settings = settings_from_args(args, host=args.host, port=args.port)
+    launch(settings, eager=args.eager)
+    return 0

@@ -1,0 +1,484 @@
+"""Turn an :class:`~eval.run.EvalRun` into the stable JSON, a readable report.md and PNG plots."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from eval.metrics import QuestionOutcome, summarize
+from eval.run import EvalRun
+from eval.validation import RELIABLE_ACCURACY, format_validation
+
+HEADLINE = (
+    "faithfulness",
+    "citation_recall",
+    "citation_precision",
+    "gold_citation_rate",
+    "attribution_precision",
+    "attribution_recall",
+    "quoted_speaker_errors",
+    "refusal_rate_unanswerable",
+    "false_refusal_rate",
+    "answer_similarity",
+    "ttft_p50_s",
+    "total_p50_s",
+    "total_p95_s",
+)
+# Targets from the evaluation brief (grounded mode); shown beside the figures, never used to
+# change them.
+TARGETS: dict[str, tuple[str, float]] = {
+    "faithfulness": (">=", 0.95),
+    "citation_recall": (">=", 0.90),
+    "citation_precision": (">=", 0.90),
+    "gold_citation_rate": (">=", 0.90),
+    "attribution_precision": (">=", 0.95),
+    "quoted_speaker_errors": ("<=", 0),
+    "refusal_rate_unanswerable": (">=", 0.75),
+    "false_refusal_rate": ("<=", 0.10),
+}
+PER_GROUP = (
+    "faithfulness",
+    "citation_recall",
+    "gold_citation_rate",
+    "attribution_precision",
+    "refusal_rate_unanswerable",
+    "false_refusal_rate",
+    "answer_similarity",
+)
+
+
+def meets(metric: str, value: float) -> bool | None:
+    """Whether ``value`` meets the brief's target for ``metric`` (None when it has none).
+
+    Example::
+
+        >>> meets("faithfulness", 0.96), meets("false_refusal_rate", 0.2), meets("ttft_p50_s", 1)
+        (True, False, None)
+    """
+    if metric not in TARGETS:
+        return None
+    op, target = TARGETS[metric]
+    return value >= target if op == ">=" else value <= target
+
+
+def _group(outcomes: Sequence[QuestionOutcome], key) -> dict[str, list[QuestionOutcome]]:
+    groups: dict[str, list[QuestionOutcome]] = defaultdict(list)
+    for o in outcomes:
+        for k in key(o):
+            groups[k].append(o)
+    return dict(sorted(groups.items()))
+
+
+def badness(record: dict[str, Any], answerable: bool) -> float:
+    """How bad one answer is, for picking the worst questions (higher = worse).
+
+    Unsupported shown sentences count 1 each, a quoted-speaker error 2, a wrong refusal
+    decision 2, a missing gold citation 1, an error 3.
+
+    Example::
+
+        >>> badness({"refused": True, "sentences": [], "gold_cited": False, "error": None}, True)
+        3.0
+    """
+    score = 0.0
+    shown = [s for s in record["sentences"] if s.get("shown", True)]
+    score += sum(1 for s in shown if not s["judge_supported"])
+    score += 2 * sum(1 for s in shown if s.get("quoted_speaker_error"))
+    if answerable:
+        score += 2 * bool(record["refused"]) + (0 if record["gold_cited"] else 1)
+    else:
+        score += 2 * (not record["refused"])
+    if record.get("error"):
+        score += 3
+    return float(score)
+
+
+def build_json(run: EvalRun) -> dict[str, Any]:
+    """The stable result shape (see eval/README.md); extra keys are additions, never renames."""
+    per_mode = {name: summarize(outs) for name, outs in run.outcomes.items()}
+    works = run.question_works
+    per_kind = {
+        name: {k: summarize(v) for k, v in _group(outs, lambda o: [o.kind]).items()}
+        for name, outs in run.outcomes.items()
+    }
+    per_work = {
+        name: {k: summarize(v) for k, v in _group(outs, lambda o: works.get(o.id, ["?"])).items()}
+        for name, outs in run.outcomes.items()
+    }
+    retrieval: dict[str, Any] = {"hit@5": 0.0, "recall@5": 0.0, "mrr@5": 0.0, "ndcg@5": 0.0}
+    if run.retrieval and "variants" in run.retrieval:
+        hybrid = run.retrieval["variants"].get("hybrid") or next(
+            iter(run.retrieval["variants"].values())
+        )
+        o = hybrid["overall"]
+        retrieval = {
+            "hit@5": o["hit"],
+            "recall@5": o["recall"],
+            "mrr@5": o["mrr"],
+            "ndcg@5": o["ndcg"],
+            "n": o.get("n", 0),
+            "variants": {v: r["overall"] for v, r in run.retrieval["variants"].items()},
+            "unlocatable": run.retrieval.get("unlocatable", 0),
+        }
+    elif run.retrieval:
+        retrieval["error"] = run.retrieval.get("error")
+    jv = run.judge_validation
+    judge = (
+        jv.summary()
+        if jv is not None
+        else {"accuracy": 0.0, "precision": 0.0, "recall": 0.0, "n": 0}
+    )
+    qmap = {q.id: q for q in run.questions}
+    questions = []
+    for q in run.questions:
+        questions.append(
+            {
+                "id": q.id,
+                "kind": q.kind,
+                "question": q.question,
+                "reference": q.answer,
+                "authors": list(q.authors),
+                "works": works.get(q.id, []),
+                "modes": {
+                    name: {**rec, "badness": badness(rec, qmap[q.id].answerable)}
+                    for name, rec in run.records[q.id].items()
+                },
+            }
+        )
+    return {
+        "n_questions": len(run.questions),
+        "modes": [m.name for m in run.modes],
+        "per_mode": per_mode,
+        "retrieval": retrieval,
+        "judge": judge,
+        "verifier_agreement": run.agreement,
+        "per_kind": per_kind,
+        "per_work": per_work,
+        "elapsed_s": round(run.elapsed_s, 2),
+        "settings": run.settings,
+        "targets": {k: {"op": op, "value": v} for k, (op, v) in TARGETS.items()},
+        "questions": questions,
+    }
+
+
+def write_json(data: dict[str, Any], path: Path | str) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
+# --- text ---------------------------------------------------------------------------------------
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        return f"{v:.3f}"
+    return str(v)
+
+
+# Metrics whose value is vacuous (nothing to measure) when the count beside them is 0.
+VACUOUS_WHEN_EMPTY = {
+    "faithfulness": "n_verified_sentences",
+    "citation_recall": "n_shown_sentences",
+    "citation_precision": "n_shown_sentences",
+}
+
+
+def _cell(summary: dict[str, Any], metric: str) -> str:
+    """A metric's value, marked ``!`` when it misses its target and ``*`` when vacuous."""
+    v = summary[metric]
+    count = VACUOUS_WHEN_EMPTY.get(metric)
+    if count and not summary.get(count):
+        return _fmt(v) + "*"
+    ok = meets(metric, v)
+    return _fmt(v) + ("" if ok is None or ok else "!")
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
+    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    out += ["| " + " | ".join(_fmt(c) for c in row) + " |" for row in rows]
+    return out
+
+
+def format_summary(data: dict[str, Any]) -> str:
+    """The console summary: headline figures per mode, retrieval and the judge's validation."""
+    modes = data["modes"]
+    width = max(12, *(len(m) + 2 for m in modes))
+    lines = [f"{data['n_questions']} questions, {len(modes)} mode(s), {data['elapsed_s']:.0f} s"]
+    lines.append(f"{'metric':<28}" + "".join(f"{m:>{width}}" for m in modes) + "   target")
+    lines.append("(! misses the target; * vacuous: nothing to measure in that mode)")
+    for metric in HEADLINE:
+        cells = [f"{_cell(data['per_mode'][m], metric):>{width}}" for m in modes]
+        target = TARGETS.get(metric)
+        lines.append(
+            f"{metric:<28}" + "".join(cells) + (f"   {target[0]} {target[1]}" if target else "")
+        )
+    r = data["retrieval"]
+    lines.append(
+        f"retrieval (hybrid): hit@5 {r['hit@5']:.3f}  recall@5 {r['recall@5']:.3f}  "
+        f"MRR@5 {r['mrr@5']:.3f}  nDCG@5 {r['ndcg@5']:.3f}"
+        + (f"  [{r['error']}]" if r.get("error") else "")
+    )
+    j = data["judge"]
+    lines.append(
+        f"judge validation: accuracy {j['accuracy']:.3f}, precision {j['precision']:.3f}, "
+        f"recall {j['recall']:.3f} on {j['n']} pairs"
+        + (
+            ""
+            if j["accuracy"] >= RELIABLE_ACCURACY and j["n"]
+            else f" -- UNRELIABLE (below {RELIABLE_ACCURACY})"
+        )
+    )
+    for m, a in data.get("verifier_agreement", {}).items():
+        lines.append(
+            f"judge vs runtime verifier ({m}): agreement {a['agreement']:.3f}, kappa {a['kappa']:.3f} "
+            f"over {a['n']} sentences ({a['verified_only']} verified but not judged supported)"
+        )
+    errors = [
+        (q["id"], m) for q in data["questions"] for m, rec in q["modes"].items() if rec.get("error")
+    ]
+    if errors:
+        lines.append(f"answers that raised: {len(errors)} (see the per-question records)")
+    return "\n".join(lines)
+
+
+def format_markdown(data: dict[str, Any], plots: Sequence[str] = ()) -> str:
+    """report.md: readable on its own."""
+    modes = data["modes"]
+    L: list[str] = ["# attest evaluation report", ""]
+    L.append(
+        f"{data['n_questions']} questions; modes: {', '.join(modes)}; generator "
+        f"`{data['settings'].get('generator_backend')}` / `{data['settings'].get('generator_model')}`; "
+        f"embedder `{data['settings'].get('embedding_model')}`; wall time {data['elapsed_s']:.0f} s."
+    )
+    L += [
+        "",
+        "Metric definitions: `eval/README.md`. `!` marks a figure that misses its target; `*` a "
+        "vacuous value (nothing to measure in that mode, e.g. no sentence shown as verified).",
+        "",
+    ]
+    L.append("## Headline")
+    L.append("")
+    rows = []
+    for metric in HEADLINE:
+        cells = [_cell(data["per_mode"][m], metric) for m in modes]
+        t = TARGETS.get(metric)
+        rows.append([metric, *cells, f"{t[0]} {t[1]}" if t else ""])
+    L += _table(["metric", *modes, "target"], rows)
+    first = data["per_mode"][modes[0]]
+    L += [
+        "",
+        f"Counts ({modes[0]}): {first['n_verified_sentences']} verified sentences, "
+        f"{first['n_shown_sentences']} shown sentences, {first['n_citations']} citations, "
+        f"{first['n_answerable']} answerable and {first['n_unanswerable']} unanswerable questions; "
+        f"model load {first['load_s']:.1f} s (reported apart from answer latency).",
+        "",
+    ]
+    L.append("## Retrieval (k = 5)")
+    L.append("")
+    r = data["retrieval"]
+    if r.get("variants"):
+        L += _table(
+            ["variant", "hit@5", "recall@5", "MRR@5", "nDCG@5"],
+            [[v, o["hit"], o["recall"], o["mrr"], o["ndcg"]] for v, o in r["variants"].items()],
+        )
+    else:
+        L.append(f"not available: {r.get('error', 'no retrieval figures')}")
+    L += ["", "## The judge", ""]
+    j = data["judge"]
+    verdict = "reliable" if j["n"] and j["accuracy"] >= RELIABLE_ACCURACY else "UNRELIABLE"
+    L.append(
+        f"On {j['n']} hand-labelled pairs: accuracy {j['accuracy']:.3f}, precision "
+        f"{j['precision']:.3f}, recall {j['recall']:.3f} -> {verdict} (floor {RELIABLE_ACCURACY})."
+    )
+    if j.get("by_category"):
+        L.append("")
+        L += _table(
+            ["category", "n", "accuracy"],
+            [[c, v["n"], v["accuracy"]] for c, v in j["by_category"].items()],
+        )
+    if data.get("verifier_agreement"):
+        L += [
+            "",
+            "Agreement with the runtime verifier (every sentence it judged, shown or dropped):",
+            "",
+        ]
+        L += _table(
+            ["mode", "sentences", "agreement", "kappa", "both support", "verifier only", "judge only", "neither"],
+            [
+                [m, a["n"], a["agreement"], a["kappa"], a["verified_and_judged_supported"],
+                 a["verified_only"], a["judged_supported_only"], a["neither"]]
+                for m, a in data["verifier_agreement"].items()
+            ],
+        )  # fmt: skip
+    for title, key in (
+        ("By question kind", "per_kind"),
+        ("By work (of the gold evidence)", "per_work"),
+    ):
+        L += ["", f"## {title}", ""]
+        for m in modes:
+            L.append(f"### {m}")
+            L.append("")
+            groups = data[key][m]
+            L += _table(
+                ["group", "n", *PER_GROUP],
+                [[g, s["n_questions"], *(s[p] for p in PER_GROUP)] for g, s in groups.items()],
+            )
+            L.append("")
+    L += ["## The 10 worst answers", ""]
+    main = modes[0]
+    worst = sorted(data["questions"], key=lambda q: (-q["modes"][main]["badness"], q["id"]))[:10]
+    for q in worst:
+        rec = q["modes"][main]
+        L.append(f"### {q['id']} ({q['kind']}, badness {rec['badness']:.0f}, mode {main})")
+        L.append("")
+        L.append(f"**Q:** {q['question']}")
+        L.append("")
+        L.append(f"**Reference:** {q['reference']}")
+        L.append("")
+        if rec.get("error"):
+            L.append(f"**Error:** `{rec['error']}`")
+        status = "refused" if rec["refused"] else "answered"
+        L.append(
+            f"**Answer ({status}; gold cited: {_fmt(rec['gold_cited'])}; authors cited: "
+            f"{', '.join(rec['cited_authors']) or '-'}; gold authors: {', '.join(q['authors']) or '-'}):** "
+            f"{rec['answer'] or rec.get('message') or '(empty)'}"
+        )
+        L.append("")
+        for s in rec["sentences"]:
+            if not s.get("shown", True):
+                continue
+            mark = "supported" if s["judge_supported"] else f"NOT supported ({s['judge_rule']})"
+            qs = (
+                f"; quoted-speaker error ({s['quoted_speaker_error']})"
+                if s["quoted_speaker_error"]
+                else ""
+            )
+            L.append(
+                f"- {s['text']} -- cites {s['citations'] or '-'}; verifier: "
+                f"{'verified' if s['verified'] else 'unverified'}; judge: {mark}: {s['judge_reason']}{qs}"
+            )
+        for c in rec["citations"]:
+            gold = " (gold)" if c["gold"] else ""
+            L.append(
+                f'  - [{c["n"]}] {c["author"]}, {c["work"]}, {c["anchor"]}{gold}: "{c["excerpt"][:240]}"'
+            )
+        L.append("")
+    if plots:
+        L += ["## Plots", ""]
+        L += [f"![{Path(p).stem}]({Path(p).name})" for p in plots]
+        L.append("")
+    return "\n".join(L)
+
+
+# --- plots ---------------------------------------------------------------------------------------
+
+_PLOT_METRICS = (
+    "faithfulness",
+    "citation_recall",
+    "citation_precision",
+    "gold_citation_rate",
+    "attribution_precision",
+    "attribution_recall",
+    "refusal_rate_unanswerable",
+    "false_refusal_rate",
+    "answer_similarity",
+)
+
+
+def write_plots(data: dict[str, Any], out_dir: Path | str) -> list[str]:
+    """metrics_by_mode.png, metrics_by_kind.png and latency.png (matplotlib, Agg backend)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    modes = data["modes"]
+    paths: list[str] = []
+
+    fig, ax = plt.subplots(figsize=(11, 4.5))
+    x = np.arange(len(_PLOT_METRICS))
+    w = 0.8 / max(1, len(modes))
+    for i, m in enumerate(modes):
+        ax.bar(x + i * w, [data["per_mode"][m][k] for k in _PLOT_METRICS], w, label=m)
+    ax.set_xticks(
+        x + w * (len(modes) - 1) / 2, [k.replace("_", "\n") for k in _PLOT_METRICS], fontsize=7
+    )
+    ax.set_ylim(0, 1.05)
+    ax.set_title("Metrics per mode")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    p = out / "metrics_by_mode.png"
+    fig.savefig(p, dpi=110)
+    plt.close(fig)
+    paths.append(str(p))
+
+    main = modes[0]
+    kinds = list(data["per_kind"][main])
+    shown = (
+        "faithfulness",
+        "citation_recall",
+        "gold_citation_rate",
+        "attribution_precision",
+        "answer_similarity",
+    )
+    fig, ax = plt.subplots(figsize=(11, 4.5))
+    x = np.arange(len(kinds))
+    w = 0.8 / len(shown)
+    for i, k in enumerate(shown):
+        ax.bar(x + i * w, [data["per_kind"][main][g][k] for g in kinds], w, label=k)
+    ax.set_xticks(x + w * (len(shown) - 1) / 2, kinds, fontsize=8)
+    ax.set_ylim(0, 1.05)
+    ax.set_title(f"Metrics per question kind ({main})")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    p = out / "metrics_by_kind.png"
+    fig.savefig(p, dpi=110)
+    plt.close(fig)
+    paths.append(str(p))
+
+    fig, ax = plt.subplots(figsize=(8, 4))
+    for m in modes:
+        totals = [
+            q["modes"][m]["timings"].get("total_s", q["modes"][m].get("wall_s") or 0.0)
+            for q in data["questions"]
+            if m in q["modes"]
+        ]
+        ax.hist(totals, bins=20, alpha=0.6, label=m)
+    ax.set_xlabel("total time per answer (s)")
+    ax.set_ylabel("answers")
+    ax.set_title("Latency")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    p = out / "latency.png"
+    fig.savefig(p, dpi=110)
+    plt.close(fig)
+    paths.append(str(p))
+    return paths
+
+
+def write_report(data: dict[str, Any], out_dir: Path | str) -> Path:
+    """Write report.md and the plots into ``out_dir``; return report.md's path."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    plots = write_plots(data, out)
+    path = out / "report.md"
+    path.write_text(format_markdown(data, plots), encoding="utf-8")
+    return path
+
+
+def validation_line(run: EvalRun) -> str:
+    return (
+        format_validation(run.judge_validation) if run.judge_validation else "judge: not validated"
+    )

@@ -1,0 +1,236 @@
+"""Which authors and works a question names (pure functions over the catalog's works).
+
+Authors are recognised by full name, surname or initials + surname ("Ticktin", "Ticktin's",
+"H. H. Ticktin"), works by title (with or without a leading article, the part before or after a
+colon), by catalog aliases, and by year ("the 1939 article", "Trotsky's 1939 view"). A person
+named as an *editor* ("the Tucker-edited volume", "edited by Tucker") is not the author the
+question asks about, so that mention does not restrict retrieval.
+
+Example::
+
+    >>> from types import SimpleNamespace as W
+    >>> works = [W(work_id="t36", author="Leon Trotsky", title="The Soviet Thermidor", year=1936),
+    ...          W(work_id="t39", author="Leon Trotsky", title="Toward a Balance Sheet of the Purges",
+    ...            year=1939),
+    ...          W(work_id="tk", author="Hillel H. Ticktin", title="The Purges", year=1992)]
+    >>> d = detect_authors("Contrast Trotsky's 1939 view with Ticktin's.", works)
+    >>> d.authors, d.works_for("Leon Trotsky")
+    (('Leon Trotsky', 'Hillel H. Ticktin'), ('t39',))
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "“": '"', "”": '"'})
+# Generic words a title may reduce to that must not count as naming the work on their own.
+_GENERIC = frozenset(
+    "the a an of on in and to purges purge stalinism stalin soviet russia essay article chapter "
+    "revolution introduction conclusions".split()
+)
+_EDITOR_AFTER = r"(?:\s*-\s*|\s+)(?:edited|ed\.)"
+_EDITOR_BEFORE = r"(?:edited\s+by|editor\s*,?|ed\.\s*by)\s+(?:[A-Z][\w.]*\s+){0,3}"
+
+
+@dataclass(frozen=True)
+class Detection:
+    """Authors (catalog spelling, in order of first mention), work ids, and people named as editors.
+
+    ``author_works`` maps an author to the works of theirs the question singles out (empty =
+    any of their works).
+    """
+
+    authors: tuple[str, ...] = ()
+    works: tuple[str, ...] = ()
+    editors: tuple[str, ...] = ()
+    author_works: tuple[tuple[str, tuple[str, ...]], ...] = field(default=())
+
+    def works_for(self, author: str) -> tuple[str, ...]:
+        """The work ids of ``author`` the question names (empty: any work of theirs)."""
+        return dict(self.author_works).get(author, ())
+
+    @property
+    def empty(self) -> bool:
+        return not self.authors and not self.works
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.translate(_APOSTROPHES).split())
+
+
+def author_variants(name: str, aliases: Iterable[str] = ()) -> list[str]:
+    """Ways a question may name ``name``: full name, surname, initials + surname, aliases.
+
+    Example::
+
+        >>> author_variants("Robert C. Tucker")
+        ['Robert C. Tucker', 'Robert Tucker', 'R. C. Tucker', 'Tucker']
+    """
+    parts = name.split()
+    out = [name]
+    if len(parts) >= 2:
+        first, surname = parts[0], parts[-1]
+        out.append(f"{first} {surname}")
+        initials = " ".join(f"{p[0]}." for p in parts[:-1] if p[0].isalpha())
+        out.append(f"{initials} {surname}")
+        out.append(surname)
+    out.extend(aliases)
+    seen: list[str] = []
+    for v in out:
+        if v and v not in seen:
+            seen.append(v)
+    return seen
+
+
+def title_variants(title: str, aliases: Iterable[str] = ()) -> list[str]:
+    """Ways a question may name a work: title, without leading article, each side of a colon.
+
+    Fragments made only of generic words ("Stalinism", "The Purges") are dropped: they name a
+    topic, not a work.
+
+    Example::
+
+        >>> title_variants("Stalinism: A Study of Internal Colonialism")
+        ['Stalinism: A Study of Internal Colonialism', 'A Study of Internal Colonialism', 'Study of Internal Colonialism']
+        >>> title_variants("The Soviet Thermidor (ch. 5 of The Revolution Betrayed)")[2:]
+        ['The Soviet Thermidor', 'Soviet Thermidor', 'The Revolution Betrayed', 'Revolution Betrayed']
+    """
+    out = [title, *aliases]
+    pieces = [title]
+    # "The Soviet Thermidor (ch. 5 of The Revolution Betrayed)": the title proper, and the
+    # larger work named inside the brackets.
+    bare = re.sub(r"\s*\([^)]*\)", "", title).strip()
+    pieces.append(bare)
+    for inner in re.findall(r"\(([^)]*)\)", title):
+        m = re.search(r"\bof\s+(.+)$", inner)
+        if m:
+            pieces.append(m.group(1).strip())
+    for piece in list(pieces):
+        if ":" in piece:
+            pieces.extend(p.strip() for p in piece.split(":"))
+    for p in pieces:
+        out.append(p)
+        out.append(re.sub(r"^(?:the|a|an)\s+", "", p, flags=re.IGNORECASE))
+    seen: list[str] = []
+    for v in out:
+        words = re.findall(r"[a-z]+", v.lower())
+        if not words or all(w in _GENERIC for w in words):
+            continue
+        if v not in seen:
+            seen.append(v)
+    return seen
+
+
+def _pattern(variant: str) -> re.Pattern[str]:
+    # Spaces in a variant match any whitespace; word boundaries keep "Tucker" out of "Tuckerman".
+    body = r"\s+".join(re.escape(w) for w in _norm(variant).split())
+    return re.compile(rf"(?<![\w-]){body}(?![\w])", re.IGNORECASE)
+
+
+def _is_editor_mention(text: str, start: int, end: int) -> bool:
+    after = text[end:]
+    after = re.sub(r"^'s?", "", after)
+    if re.match(_EDITOR_AFTER, after, re.IGNORECASE):
+        return True
+    if re.match(r"\s*\(\s*eds?\.\s*\)", after, re.IGNORECASE):
+        return True
+    before = text[:start]
+    return bool(re.search(_EDITOR_BEFORE + r"$", before, re.IGNORECASE))
+
+
+def _field(work: Any, name: str, default: Any = None) -> Any:
+    if isinstance(work, dict):
+        return work.get(name, default)
+    return getattr(work, name, default)
+
+
+def detect_authors(question: str, works: Sequence[Any]) -> Detection:
+    """Authors and works named in ``question``; ``works`` are catalog works (``work_id``,
+    ``author``, ``title``, ``year``; optional ``aliases`` (the author's other names),
+    ``title_aliases`` and ``source`` (the volume, naming its editor)).
+
+    Naming only an editor ("the Tucker-edited volume") restricts to the works whose ``source``
+    names that editor, i.e. the essays of that volume, by whichever author.
+
+    Example::
+
+        >>> from types import SimpleNamespace as W
+        >>> ws = [W(work_id="r", author="T. H. Rigby", title="Mono-Organizational Society", year=1977),
+        ...       W(work_id="u", author="Robert C. Tucker", title="Revolution from Above", year=1977)]
+        >>> detect_authors("An essay in the Tucker-edited volume says what?", ws).authors
+        ()
+        >>> detect_authors("What does Rigby's essay say?", ws).authors
+        ('T. H. Rigby',)
+    """
+    text = _norm(question)
+    mentions: list[tuple[int, str]] = []  # (position, author)
+    editors: list[str] = []
+    named_works: list[tuple[int, str]] = []
+    by_author: dict[str, list[Any]] = {}
+    for w in works:
+        by_author.setdefault(_field(w, "author"), []).append(w)
+
+    for author, ws in by_author.items():
+        aliases: list[str] = []
+        for w in ws:
+            aliases.extend(_field(w, "aliases", ()) or ())
+        # Longest variants first so "Robert C. Tucker" is one mention, not two.
+        for variant in sorted(author_variants(author, aliases), key=len, reverse=True):
+            for m in _pattern(variant).finditer(text):
+                if _is_editor_mention(text, m.start(), m.end()):
+                    if author not in editors:
+                        editors.append(author)
+                else:
+                    mentions.append((m.start(), author))
+        for w in ws:
+            title_aliases = _field(w, "title_aliases", ()) or ()
+            for variant in title_variants(_field(w, "title", ""), title_aliases):
+                m = _pattern(variant).search(text)
+                if m:
+                    named_works.append((m.start(), _field(w, "work_id")))
+                    break
+
+    mentioned = [a for _, a in sorted(mentions)]
+    authors: list[str] = list(dict.fromkeys(mentioned))
+    work_author = {_field(w, "work_id"): _field(w, "author") for w in works}
+    work_ids = [wid for _, wid in sorted(named_works)]
+
+    # Years: "the 1939 article" / "Trotsky's 1939 view" picks that year's work (of a named
+    # author when there is one, else of anyone, when unambiguous).
+    for m in re.finditer(r"(?<!\d)(1[6-9]\d\d|20\d\d)(?!\d)", text):
+        year = int(m.group(1))
+        candidates = [w for w in works if _field(w, "year") == year]
+        if authors:
+            own = [w for w in candidates if _field(w, "author") in authors]
+            candidates = own
+        if len(candidates) == 1 and re.search(
+            r"\b(?:article|essay|piece|text|view|account|paper|chapter|writing|work|"
+            r"letter|book|study|argument|analysis|assessment)\b",
+            text[m.end() : m.end() + 40],
+            re.IGNORECASE,
+        ):
+            wid = _field(candidates[0], "work_id")
+            if wid not in work_ids:
+                work_ids.append(wid)
+
+    # A named work implies its author.
+    for wid in work_ids:
+        a = work_author.get(wid)
+        if a and a not in authors:
+            authors.append(a)
+    # Editors stay editors only when not also named as authors elsewhere in the question.
+    editors = [e for e in editors if e not in authors]
+    if editors and not authors and not work_ids:
+        for w in works:
+            source = _norm(str(_field(w, "source", "") or ""))
+            if any(_pattern(v).search(source) for e in editors for v in author_variants(e)[-1:]):
+                work_ids.append(_field(w, "work_id"))
+    author_works = tuple(
+        (a, tuple(w for w in work_ids if work_author.get(w) == a))
+        for a in authors
+        if any(work_author.get(w) == a for w in work_ids)
+    )
+    return Detection(tuple(authors), tuple(work_ids), tuple(editors), author_works)

@@ -1,0 +1,466 @@
+"""Verification: every drafted sentence is checked against the excerpts before it counts.
+
+Steps per sentence: parse its ``[n]`` markers (``[1, 2]``, ``[1][2]``; unknown ids dropped),
+score its support against every excerpt with a pluggable :class:`SupportScorer`, check quoted
+text verbatim, check the author it names, check that a quoted speaker's words are not passed off
+as the essay author's, then keep the best supporting citation (repairing a wrong one). A
+sentence is supported only when all checks pass and its best excerpt reaches
+``settings.support_threshold``.
+
+The default scorer is deliberately strict (a small model paraphrases loosely and invents
+freely): mostly *recall of the sentence's content words* in the excerpt, plus calibrated
+embedding cosine, with negation and number mismatches treated as contradictions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from corpus.settings import Settings, get_settings
+from rag.evidence import Excerpt
+from rag.question import AuthorNames, find_authors, surname
+from rag.words import NEGATIONS, content_words, fold, normalise_for_match, numbers, stem, tokens
+
+# --- citation markers -----------------------------------------------------------------------
+
+_MARKER = re.compile(r"\[\s*(\d+(?:\s*(?:,|;|-|–|and)\s*\d+)*)\s*\]")
+_MARKERS_AFTER_END = re.compile(
+    r"([.!?]+[\"'”’)]*)((?:\s*\[\s*\d+(?:\s*(?:,|;|-|–|and)\s*\d+)*\s*\])+)"
+)
+_LIST_LEAD = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*•])\s+", re.M)
+
+
+def parse_markers(text: str, n_excerpts: int) -> tuple[str, tuple[int, ...]]:
+    """Split a sentence into its text without markers and the valid excerpt ids it cites.
+
+    Ranges ``[1-3]`` expand; ids outside ``1..n_excerpts`` are removed; order of first use kept.
+
+    Example::
+
+        >>> parse_markers("Stalin won [1, 2][2] by default [7].", 3)
+        ('Stalin won by default.', (1, 2))
+        >>> parse_markers("No marker here.", 3)
+        ('No marker here.', ())
+    """
+    ids: list[int] = []
+    for m in _MARKER.finditer(text):
+        parts = re.split(r"\s*(?:,|;|and)\s*", m.group(1))
+        for part in parts:
+            if re.fullmatch(r"\d+\s*[-–]\s*\d+", part):
+                a, b = (int(x) for x in re.split(r"\s*[-–]\s*", part))
+                rng = range(a, b + 1) if 0 < b - a < 10 else (a, b)
+            else:
+                rng = (int(part),)
+            for i in rng:
+                if 1 <= i <= n_excerpts and i not in ids:
+                    ids.append(i)
+    clean = _MARKER.sub("", text)
+    clean = re.sub(r"\s+([.,;:!?])", r"\1", clean)
+    return " ".join(clean.split()), tuple(ids)
+
+
+def split_draft(draft: str) -> list[str]:
+    """Sentences of a model draft, each keeping the markers that follow it.
+
+    A marker written after the full stop ("... grew. [1] Next") stays with its sentence;
+    list bullets and numbering are removed.
+
+    Example::
+
+        >>> split_draft("1. Trotsky blamed the bureaucracy. [1] He wrote in 1936 [2].\\n- Done.")
+        ['Trotsky blamed the bureaucracy [1].', 'He wrote in 1936 [2].', 'Done.']
+    """
+    from rag.sentences import split_sentences
+
+    text = _LIST_LEAD.sub("", draft)
+    text = _MARKERS_AFTER_END.sub(lambda m: f" {m.group(2).strip()}{m.group(1)}", text)
+    out: list[str] = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        for a, b in split_sentences(line):
+            piece = line[a:b].strip()
+            if piece:
+                out.append(piece)
+    return out
+
+
+# --- support scoring ------------------------------------------------------------------------
+
+
+@runtime_checkable
+class SupportScorer(Protocol):
+    """Scores how well each claim is supported by each evidence text, in ``[0, 1]``."""
+
+    def score(self, claims: Sequence[str], evidence: Sequence[str]) -> np.ndarray:
+        """Array of shape ``(len(claims), len(evidence))``."""
+        ...
+
+
+_NEGATION_WINDOW = 6
+
+
+def negated_stems(text: str) -> set[str]:
+    """Stems of content words that follow a negation cue closely ("not X", "denied X").
+
+    Example::
+
+        >>> sorted(negated_stems("Trotsky denied that the purge was planned."))
+        ['plan', 'purg']
+    """
+    toks = tokens(text)
+    out: set[str] = set()
+    for i, t in enumerate(toks):
+        if t in NEGATIONS or t.endswith("n't"):
+            for w in toks[i + 1 : i + 1 + _NEGATION_WINDOW]:
+                out.update(content_words(w))
+    return out
+
+
+def negation_mismatch(claim: str, evidence: str) -> bool:
+    """Whether one text negates content the other states plainly.
+
+    Example::
+
+        >>> negation_mismatch("Trotsky denied the purge was planned.", "Trotsky affirmed the purge was planned.")
+        True
+        >>> negation_mismatch("The purge was not planned.", "The purge was not planned at all.")
+        False
+    """
+    c_words, e_words = set(content_words(claim)), set(content_words(evidence))
+    c_neg, e_neg = negated_stems(claim), negated_stems(evidence)
+    if (c_neg & e_words) - e_neg:
+        return True
+    return bool((e_neg & c_words) - c_neg)
+
+
+def number_mismatch(claim: str, evidence: str) -> bool:
+    """Whether the claim states a number the evidence does not contain.
+
+    Example::
+
+        >>> number_mismatch("98 of 139 were shot.", "of the 139 members, 98 persons were shot")
+        False
+        >>> number_mismatch("90 were shot.", "98 persons were shot")
+        True
+    """
+    return bool(numbers(claim) - numbers(evidence))
+
+
+def overlap_recall(claim_words: Sequence[str], evidence_words: set[str]) -> float:
+    """Share of the claim's content words found in the evidence.
+
+    Example::
+
+        >>> overlap_recall(["purg", "atomis", "worker"], {"purg", "worker"})
+        0.6666666666666666
+    """
+    if not claim_words:
+        return 0.0
+    return sum(1 for w in claim_words if w in evidence_words) / len(claim_words)
+
+
+class OverlapEmbeddingScorer:
+    """Default scorer: content-word recall blended with calibrated embedding cosine.
+
+    ``score = w * dense' + (1 - w) * recall`` where ``dense' = clip((cos - lo) / (hi - lo))``;
+    a negation mismatch or a number absent from the evidence multiplies the score by
+    ``mismatch_penalty``. ``ignore`` words (author names) do not count toward recall, since the
+    author check is separate. Without an embedder the score is recall alone.
+    """
+
+    def __init__(
+        self,
+        embedder=None,
+        *,
+        dense_weight: float = 0.3,
+        cos_low: float = 0.35,
+        cos_high: float = 0.85,
+        mismatch_penalty: float = 0.2,
+        ignore: frozenset[str] = frozenset(),
+    ) -> None:
+        self.embedder = embedder
+        self.dense_weight = dense_weight if embedder is not None else 0.0
+        self.cos_low = cos_low
+        self.cos_high = cos_high
+        self.mismatch_penalty = mismatch_penalty
+        self.ignore = ignore
+
+    def score(self, claims: Sequence[str], evidence: Sequence[str]) -> np.ndarray:
+        out = np.zeros((len(claims), len(evidence)), dtype=np.float32)
+        if not claims or not evidence:
+            return out
+        ev_words = [set(content_words(e)) for e in evidence]
+        for i, claim in enumerate(claims):
+            words = [w for w in content_words(claim) if w not in self.ignore]
+            for j, ev_set in enumerate(ev_words):
+                out[i, j] = overlap_recall(words, ev_set)
+        if self.embedder is not None and self.dense_weight > 0:
+            vecs = np.asarray(self.embedder.encode([*claims, *evidence]), dtype=np.float32)
+            cos = vecs[: len(claims)] @ vecs[len(claims) :].T
+            dense = np.clip((cos - self.cos_low) / (self.cos_high - self.cos_low), 0.0, 1.0)
+            out = self.dense_weight * dense + (1 - self.dense_weight) * out
+        for i, claim in enumerate(claims):
+            for j, ev in enumerate(evidence):
+                if negation_mismatch(claim, ev) or number_mismatch(claim, ev):
+                    out[i, j] *= self.mismatch_penalty
+        return out.astype(np.float32)
+
+
+class NLIScorer:
+    """An NLI cross-encoder's entailment probability averaged with another scorer (lazy load)."""
+
+    def __init__(self, model: str, base: SupportScorer, device: str = "cpu") -> None:
+        self.model_name = model
+        self.base = base
+        self.device = device
+        self._model = None
+
+    def _load(self):
+        if self._model is None:
+            from sentence_transformers import CrossEncoder
+
+            self._model = CrossEncoder(self.model_name, device=self.device)
+        return self._model
+
+    def score(self, claims: Sequence[str], evidence: Sequence[str]) -> np.ndarray:
+        base = self.base.score(claims, evidence)
+        if not claims or not evidence:
+            return base
+        model = self._load()
+        pairs = [(e, c) for c in claims for e in evidence]
+        logits = np.asarray(model.predict(pairs), dtype=np.float32)
+        if logits.ndim == 2:
+            exp = np.exp(logits - logits.max(axis=1, keepdims=True))
+            probs = exp / exp.sum(axis=1, keepdims=True)
+            labels = getattr(getattr(model, "config", None), "id2label", None) or {}
+            idx = next(
+                (int(k) for k, v in labels.items() if str(v).lower().startswith("entail")), 1
+            )
+            entail = probs[:, idx]
+        else:
+            entail = 1 / (1 + np.exp(-logits))
+        entail = entail.reshape(len(claims), len(evidence))
+        return (0.5 * base + 0.5 * entail).astype(np.float32)
+
+
+def get_scorer(settings: Settings | None = None, *, embedder=None, ignore=frozenset()):
+    """The configured :class:`SupportScorer` (NLI added when ``settings.nli_model`` is set)."""
+    s = get_settings(settings)
+    base = OverlapEmbeddingScorer(embedder, dense_weight=s.support_dense_weight, ignore=ignore)
+    if s.nli_model:
+        return NLIScorer(s.nli_model, base, device=s.embedding_device)
+    return base
+
+
+# --- quotes, authors, speakers ----------------------------------------------------------------
+
+_QUOTED = re.compile(r"[\"“”]([^\"“”]{3,}?)[\"“”]")
+
+
+def quoted_spans(text: str) -> list[str]:
+    """Text the sentence puts between double quotation marks (two or more words).
+
+    Example::
+
+        >>> quoted_spans('He called it “a vast reservation” and "war".')
+        ['a vast reservation']
+    """
+    return [q.strip() for q in _QUOTED.findall(text) if len(q.split()) >= 2]
+
+
+def quote_is_verbatim(quote: str, sources: Sequence[str]) -> bool:
+    """Whether ``quote`` appears word for word (case, accents, punctuation ignored) in a source.
+
+    An ellipsis inside the quote lets each part match separately, in order.
+
+    Example::
+
+        >>> quote_is_verbatim("the KGB figure is self-serving", ["The KGB figure is self-serving and can be..."])
+        True
+        >>> quote_is_verbatim("the KGB figure is accurate", ["The KGB figure is self-serving"])
+        False
+    """
+    parts = [normalise_for_match(p) for p in re.split(r"\.\.\.|…", quote)]
+    parts = [p for p in parts if p]
+    if not parts:
+        return True
+    for src in sources:
+        hay = " " + normalise_for_match(src) + " "
+        pos = 0
+        for part in parts:
+            found = hay.find(" " + part + " ", pos)
+            if found < 0:
+                break
+            pos = found + len(part)
+        else:
+            return True
+    return False
+
+
+def mentions(text: str, name: str) -> bool:
+    """Whether ``text`` mentions ``name`` by surname (case-insensitive, whole word).
+
+    Example::
+
+        >>> mentions("As Nock put it", "Albert Jay Nock"), mentions("Knock", "Albert Jay Nock")
+        (True, False)
+    """
+    return re.search(rf"(?<!\w){re.escape(fold(surname(name)))}(?!\w)", fold(text)) is not None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The verification of one drafted sentence.
+
+    ``citations`` are excerpt numbers (as numbered in the prompt) that support the sentence;
+    ``span`` is ``(excerpt n, start, end)`` of the best supporting text inside ``Excerpt.text``.
+    """
+
+    text: str
+    cited: tuple[int, ...]
+    citations: tuple[int, ...]
+    support: float
+    supported: bool
+    author: str | None = None
+    flags: tuple[str, ...] = ()
+    span: tuple[int, int, int] | None = None
+
+
+_ABSTAIN_PHRASE = re.compile(r"\b(do(es)? not|don't|doesn't) (address|answer|say|mention)\b", re.I)
+
+
+def _units(excerpt: Excerpt) -> list[tuple[str, int, int]]:
+    """Evidence units of an excerpt: each kept sentence and, if several, the whole excerpt."""
+    units = [(s.text, a, b) for s, (a, b) in zip(excerpt.sentences, excerpt.offsets(), strict=True)]
+    if len(units) > 1:
+        units.append((excerpt.text, 0, len(excerpt.text)))
+    return units
+
+
+def _unit_speaker(excerpt: Excerpt, a: int, b: int) -> str | None:
+    for s, (sa, sb) in zip(excerpt.sentences, excerpt.offsets(), strict=True):
+        if sa == a and sb == b:
+            return s.speaker
+    return excerpt.quoted_speaker
+
+
+def verify_sentences(
+    sentences: Sequence[str],
+    excerpts: Sequence[Excerpt],
+    settings: Settings | None = None,
+    *,
+    scorer: SupportScorer | None = None,
+    embedder=None,
+    authors: AuthorNames = (),
+) -> list[Verdict]:
+    """Verify drafted sentences (markers included) against the numbered ``excerpts``.
+
+    ``authors`` are ``(name, aliases)`` pairs of the corpus authors, used to check that a
+    sentence naming an author cites that author's text.
+    """
+    s = get_settings(settings)
+    threshold = s.support_threshold
+    by_n = {ex.n: ex for ex in excerpts}
+    ignore = frozenset(
+        stem(w)
+        for name, aliases in authors
+        for alias in (name, *aliases)
+        for w in fold(alias).replace(".", " ").split()
+    )
+    if scorer is None:
+        scorer = get_scorer(s, embedder=embedder, ignore=ignore)
+    parsed = [parse_markers(text, len(excerpts)) for text in sentences]
+    claims = [p[0] for p in parsed]
+    units: list[tuple[int, str, int, int]] = [
+        (ex.n, text, a, b) for ex in excerpts for text, a, b in _units(ex)
+    ]
+    matrix = (
+        scorer.score(claims, [u[1] for u in units])
+        if claims and units
+        else np.zeros((len(claims), len(units)), dtype=np.float32)
+    )
+    # The lexical gate holds whatever scorer is plugged in: no unstated content words.
+    unit_words = [set(content_words(u[1])) for u in units]
+    recall = np.array(
+        [
+            [overlap_recall([w for w in content_words(c) if w not in ignore], uw) for uw in unit_words]
+            for c in claims
+        ],
+        dtype=np.float32,
+    ).reshape(len(claims), len(units))
+    passes = (matrix >= threshold) & (recall >= s.support_min_overlap)
+    sources = [ex.chunk.text for ex in excerpts]
+    verdicts: list[Verdict] = []
+    for i, (claim, cited) in enumerate(parsed):
+        flags: list[str] = []
+        words = [w for w in content_words(claim) if w not in ignore]
+        if len(words) < 2:
+            reason = "abstains" if _ABSTAIN_PHRASE.search(claim) else "no-claim"
+            verdicts.append(Verdict(claim, cited, (), 0.0, False, None, (reason,)))
+            continue
+        named = find_authors(claim, authors)
+        # Best unit per excerpt, and whether the excerpt is by (or mentions) the named author.
+        # Per excerpt: its best unit, preferring units that pass the gate.
+        best: dict[int, tuple[float, int]] = {}
+        ok: dict[int, bool] = {}
+        for u, (n, *_rest) in enumerate(units):
+            value = float(matrix[i, u])
+            key = (bool(passes[i, u]), value)
+            if n not in best or key > (ok[n], best[n][0]):
+                best[n] = (value, u)
+                ok[n] = bool(passes[i, u])
+        compatible = {
+            n: (not named)
+            or by_n[n].author in named
+            or any(mentions(by_n[n].chunk.text, a) for a in named)
+            for n in best
+        }
+        for q in quoted_spans(claim):
+            if not quote_is_verbatim(q, sources):
+                flags.append("unverbatim-quote")
+                break
+        passing = [n for n in cited if n in best and compatible[n] and ok[n]]
+        candidates = [n for n in best if compatible[n]]
+        if passing:
+            chosen = tuple(passing)
+        elif candidates:
+            top = max(candidates, key=lambda n: (ok[n], best[n][0]))
+            chosen = (top,) if ok[top] else ()
+            if chosen and cited:
+                flags.append("repaired")
+        else:
+            chosen = ()
+        if named and cited and not chosen and not any(compatible.get(n) for n in cited):
+            flags.append("wrong-author")
+        support = max((best[n][0] for n in chosen), default=0.0)
+        if not chosen:
+            support = max((best[n][0] for n in candidates), default=0.0)
+        span = None
+        if chosen:
+            n0 = chosen[0]
+            _, _text, a, b = units[best[n0][1]]
+            span = (n0, a, b)
+            ex = by_n[n0]
+            speaker = _unit_speaker(ex, a, b)
+            if (
+                speaker
+                and ex.author in named
+                and not mentions(claim, speaker)
+                and "quot" not in claim.lower()
+            ):
+                flags.append("speaker-as-author")
+        supported = bool(chosen) and not ({"unverbatim-quote", "speaker-as-author"} & set(flags))
+        if not chosen:
+            flags.append("unsupported")
+        author = by_n[chosen[0]].author if chosen else None
+        verdicts.append(
+            Verdict(claim, cited, chosen, round(support, 4), supported, author, tuple(flags), span)
+        )
+    return verdicts

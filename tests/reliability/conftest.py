@@ -1,0 +1,68 @@
+"""Fixtures for the reliability scenarios: a tiny corpus in tmp_path, a fake embedder wired in
+everywhere the code asks for "the configured embedder", and snapshots of folders on disk."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from corpus.settings import Settings, get_settings
+from corpus.testing import write_tiny_corpus
+from embeddings.fake import FakeEmbedder
+
+FAKE_DIM = 32
+
+
+@pytest.fixture
+def rel_corpus(tmp_path: Path) -> Path:
+    """A valid tiny corpus folder (catalog.toml + three texts)."""
+    return write_tiny_corpus(tmp_path / "corpus")
+
+
+@pytest.fixture
+def rel_settings(settings: Settings, rel_corpus: Path) -> Settings:
+    """Settings over the tiny corpus, data and index in tmp_path, fake generator."""
+    return get_settings(settings, corpus_dir=rel_corpus)
+
+
+@pytest.fixture
+def fake_emb(monkeypatch: pytest.MonkeyPatch) -> FakeEmbedder:
+    """A FakeEmbedder returned by ``embeddings.factory.get_embedder`` (so the CLI uses it too)."""
+    import embeddings.factory
+
+    emb = FakeEmbedder(dim=FAKE_DIM)
+    monkeypatch.setattr(embeddings.factory, "get_embedder", lambda settings=None: emb)
+    return emb
+
+
+@pytest.fixture
+def built_index(rel_settings: Settings, fake_emb: FakeEmbedder):
+    """The tiny corpus indexed with the fake embedder; the process cache is cleared after."""
+    from rag.index import clear_index_cache, ensure_index
+
+    clear_index_cache()
+    index = ensure_index(rel_settings, embedder=fake_emb, log=lambda _msg: None)
+    yield index
+    clear_index_cache()
+
+
+def snapshot(folder: Path) -> dict[str, tuple[int, int, str]]:
+    """``{relative path: (size, mtime_ns, sha256)}`` of every file under ``folder``."""
+    out: dict[str, tuple[int, int, str]] = {}
+    for p in sorted(folder.rglob("*")):
+        if p.is_file():
+            st = p.stat()
+            out[str(p.relative_to(folder))] = (
+                st.st_size,
+                st.st_mtime_ns,
+                hashlib.sha256(p.read_bytes()).hexdigest(),
+            )
+    return out
+
+
+@pytest.fixture
+def take_snapshot() -> Callable[[Path], dict[str, tuple[int, int, str]]]:
+    return snapshot

@@ -1,0 +1,146 @@
+"""The chat in a real headless chromium (Debian's; Playwright never downloads a browser)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (`make browser`)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def _watch(page, base_url: str) -> dict:
+    seen: dict = {"dialogs": [], "foreign": [], "errors": []}
+
+    def on_dialog(d):
+        seen["dialogs"].append(d.message)
+        d.dismiss()
+
+    page.on("dialog", on_dialog)
+    page.on(
+        "request",
+        lambda r: (
+            None
+            if r.url.startswith((base_url, "data:", "blob:"))
+            else seen["foreign"].append(r.url)
+        ),
+    )
+    page.on("pageerror", lambda e: seen["errors"].append(str(e)))
+    return seen
+
+
+def test_chat_answer_citation_click_and_lookup(browser, serve_app, tmp_path):
+    app = serve_app(tmp_path, delay_s=0.12)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    seen = _watch(page, app.url)
+    page.goto(app.url)
+    # Record whether a streamed, unverified draft was ever on screen before the final answer.
+    page.wait_for_selector("#attest-question textarea")
+    page.evaluate(
+        """() => { window.__sawDraft = false;
+        new MutationObserver(() => { if (document.querySelector('#attest-chat .draft'))
+          window.__sawDraft = true; }).observe(document.body, {subtree: true, childList: true}); }"""
+    )
+    page.fill("#attest-question textarea", "What caused the famine of 1932?")
+    page.click("#attest-ask")
+    page.wait_for_selector('#attest-chat .turn[data-state="done"] a.cite', timeout=30_000)
+    assert page.evaluate("window.__sawDraft") is True
+    assert "green cheese" not in page.inner_text("#attest-chat")  # unverified sentence dropped
+
+    marker = page.locator("#attest-chat a.cite").first
+    target = marker.get_attribute("data-src")
+    marker.click()
+    card = page.locator(f"#{target}")
+    card.wait_for(state="visible")
+    page.wait_for_function(
+        "id => document.getElementById(id).classList.contains('active')", arg=target
+    )
+    time.sleep(0.6)  # smooth scrolling
+    assert card.is_visible() and _in_viewport(page, target)
+    assert "Ada Example" in card.inner_text()
+
+    shot = tmp_path / "artifacts" / "answered-chat.png"
+    shot.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(shot), full_page=True)
+    print(f"\nscreenshot of the answered chat: {shot}")
+    assert shot.stat().st_size > 10_000
+
+    page.get_by_role("tab", name="Citation lookup").click()
+    page.fill(
+        "#attest-lookup-query textarea", "the requisitions that followed broke the village commune"
+    )
+    page.click("#attest-lookup-go")
+    page.wait_for_selector("#attest-lookup .lookup-card", timeout=15_000)
+    first = page.locator("#attest-lookup .lookup-card").first
+    assert first.get_attribute("data-anchor") == "example-grain §I ¶2"
+    assert (
+        first.locator("mark").inner_text()
+        == "the requisitions that followed broke the village commune"
+    )
+    assert seen["dialogs"] == [] and seen["foreign"] == [], seen
+
+
+def _in_viewport(page, element_id: str) -> bool:
+    return page.evaluate(
+        """id => { const r = document.getElementById(id).getBoundingClientRect();
+        return r.bottom > 0 && r.top < window.innerHeight; }""",
+        element_id,
+    )
+
+
+def test_hostile_passage_renders_inert(browser, serve_app, tmp_path):
+    app = serve_app(tmp_path)
+    page = browser.new_page(viewport={"width": 1300, "height": 900})
+    seen = _watch(page, app.url)
+    page.goto(app.url)
+    page.get_by_role("tab", name="Citation lookup").click()
+    page.fill("#attest-lookup-query textarea", "Hostile text")
+    page.click("#attest-lookup-go")
+    page.wait_for_selector("#attest-lookup .lookup-card", timeout=15_000)
+    text = page.inner_text("#attest-lookup")
+    assert "<img src=x onerror=alert(1)>" in text and "<script>alert(2)</script>" in text
+    assert "![x](http://example.invalid/?q=leak)" in text
+    assert page.locator("#attest-lookup img, #attest-lookup script").count() == 0
+    # The same passage in the chat's source cards and in the corpus reader.
+    page.get_by_role("tab", name="Chat").click()
+    page.fill("#attest-question textarea", "Hostile text then alert then link end")
+    page.click("#attest-ask")
+    page.wait_for_selector('#attest-chat .turn[data-state="done"]', timeout=30_000)
+    assert "<img src=x onerror=alert(1)>" in page.inner_text("#attest-sources")
+    page.get_by_role("tab", name="Corpus").click()
+    page.locator("#attest-reader-work input").click()
+    page.get_by_role("option", name="Sample — Bureaucracy and the Purges (1985)").click()
+    page.wait_for_function(
+        "() => document.querySelector('#attest-reader').innerText.includes('Hostile text')"
+    )
+    time.sleep(0.5)
+    assert page.locator("#attest-chat img, #attest-sources img, #attest-reader img").count() == 0
+    assert seen["dialogs"] == [], seen["dialogs"]
+    assert seen["foreign"] == [], seen[
+        "foreign"
+    ]  # nothing fetched from example.invalid or anywhere
+    assert seen["errors"] == [], seen["errors"]

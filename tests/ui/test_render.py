@@ -1,0 +1,251 @@
+"""Rendering: markers and source cards, author blocks, abstentions, dropped sentences, escaping."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from rag.answer import Answer, AnswerSentence
+from rag.lookup import Library
+from ui.render import (
+    esc,
+    highlight,
+    render_answer,
+    render_chat,
+    render_lookup,
+    render_reader,
+    render_sources,
+    sanitize_model_text,
+    source_id,
+)
+from ui.turn import Turn
+
+# The only markup ui.render writes; anything else in the output came from untrusted text.
+ALLOWED_TAGS = {
+    "div",
+    "span",
+    "p",
+    "a",
+    "mark",
+    "section",
+    "h3",
+    "h4",
+    "em",
+    "ul",
+    "li",
+    "ol",
+    "b",
+    "article",
+    "header",
+    "cite",
+    "code",
+    "blockquote",
+    "details",
+    "summary",
+    "input",
+}
+
+
+class _Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.problems: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in ALLOWED_TAGS:
+            self.problems.append(f"tag <{tag}>")
+        for name, value in attrs:
+            if name.startswith("on") or name in ("src", "style", "srcdoc", "formaction"):
+                self.problems.append(f"attribute {name}={value!r}")
+            if name == "href" and not (value or "").startswith("#"):
+                self.problems.append(f"href={value!r}")
+
+
+def markup_problems(html: str) -> list[str]:
+    parser = _Tags()
+    parser.feed(html)
+    return parser.problems
+
+
+def _answer(passages, make_citation, *, authors, dropped=(), **kw) -> Answer:
+    picked = [next(p for p in passages if p.author == a and p.kind == "body") for a in authors]
+    cits = tuple(make_citation(p, i, (0, 10)) for i, p in enumerate(picked, 1))
+    sents = tuple(
+        AnswerSentence(
+            text=f"Claim {i}.", citations=(i,), support=0.9, supported=True, author=p.author
+        )
+        for i, p in enumerate(picked, 1)
+    )
+    return Answer(
+        question="q",
+        standalone_question="q",
+        sentences=sents,
+        citations=cits,
+        dropped=dropped,
+        **kw,
+    )
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("", ""),
+        ("plain text stays", "plain text stays"),
+        ("![x](http://example.invalid/?q=1) after", " after"),
+        ("![ref][1] after", " after"),
+        ("see [the essay](http://example.invalid)", "see the essay"),
+        ("<img src=x onerror=alert(1)>bold", "bold"),
+        ("<script>alert(1)</script>", "alert(1)"),
+        ("go to https://example.invalid/x now", "go to [link removed] now"),
+        ("javascript:alert(1)", "[link removed]"),
+        ("bidi \u202eevil\u202c and nul\x00", "bidi evil and nul"),
+        ("Сталин — «революция сверху»", "Сталин — «революция сверху»"),
+        ("[1]: http://example.invalid/ref", ""),
+    ],
+)
+def test_sanitize_model_text(raw, expected):
+    assert sanitize_model_text(raw) == expected
+
+
+def test_sanitize_giant_text_is_linear_enough():
+    big = "word [x](http://e.invalid) " * 20000
+    out = sanitize_model_text(big)
+    assert "http" not in out and out.count("word") == 20000
+
+
+@pytest.mark.parametrize(
+    ("text", "spans", "expected"),
+    [
+        ("abc", [], "abc"),
+        ("abc", [(1, 2)], "a<mark>b</mark>c"),
+        ("abcdef", [(0, 3), (2, 5)], "<mark>abcde</mark>f"),
+        ("ab", [(5, 9), (-3, 1)], "<mark>a</mark>b"),
+        ("<x>", [(0, 3)], "<mark>&lt;x&gt;</mark>"),
+        ("", [(0, 1)], ""),
+    ],
+)
+def test_highlight(text, spans, expected):
+    assert highlight(text, spans) == expected
+
+
+def test_markers_point_at_source_cards(tiny_passages, make_citation):
+    answer = _answer(tiny_passages, make_citation, authors=["Ada Example"])
+    turns = [Turn("q", answer=answer, done=True)]
+    chat, sources = render_chat(turns), render_sources(turns)
+    targets = re.findall(r'data-src="([^"]+)"', chat)
+    assert targets == [source_id(1, 1)]
+    assert f'id="{source_id(1, 1)}"' in sources
+    assert "<mark>" in sources and "The Grain Question" in sources and "(1990)" in sources
+    assert "example-grain §I ¶1" in sources
+
+
+def test_comparison_gets_one_block_per_author(tiny_passages, make_citation):
+    answer = _answer(tiny_passages, make_citation, authors=["Ada Example", "Ben Sample"])
+    html = render_answer(answer, 1)
+    assert html.count('class="author-block') == 2
+    assert html.index("Ada Example") < html.index("Ben Sample")
+
+
+def test_single_author_answer_has_a_byline_not_blocks(tiny_passages, make_citation):
+    html = render_answer(_answer(tiny_passages, make_citation, authors=["Ben Sample"]), 1)
+    assert 'class="author-block' not in html and "byline" in html and "Ben Sample" in html
+
+
+def test_abstention_is_plainly_worded(tiny_passages, make_citation):
+    answer = Answer(
+        question="q", standalone_question="q", sentences=(), citations=(), abstained=True
+    )
+    html = render_answer(answer, 1)
+    assert "do not address this question" in html
+    custom = Answer(
+        question="q",
+        standalone_question="q",
+        sentences=(),
+        citations=(),
+        abstained=True,
+        message="The essays say nothing about tractors.",
+    )
+    assert "nothing about tractors" in render_answer(custom, 1)
+
+
+def test_dropped_sentences_only_on_request_and_marked(tiny_passages, make_citation):
+    bad = AnswerSentence(text="Unverified claim.", citations=(1,), support=0.1, supported=False)
+    answer = _answer(tiny_passages, make_citation, authors=["Ada Example"], dropped=(bad,))
+    assert "Unverified claim" not in render_answer(answer, 1)
+    shown = render_answer(answer, 1, show_unverified=True)
+    assert "Unverified claim" in shown and "not verified — dropped" in shown
+
+
+def test_unsupported_sentences_in_the_answer_list_are_never_shown_as_verified(
+    tiny_passages, make_citation
+):
+    answer = _answer(tiny_passages, make_citation, authors=["Ada Example"])
+    bad = AnswerSentence(text="Sneaky claim.", citations=(1,), support=0.1, supported=False)
+    mixed = Answer(**{**answer.__dict__, "sentences": (*answer.sentences, bad)})
+    html = render_answer(mixed, 1)
+    assert "Sneaky claim" not in html
+    assert "Sneaky claim" in render_answer(mixed, 1, show_unverified=True)
+
+
+def test_quoted_speaker_is_shown(tiny_passages, make_citation):
+    p = next(p for p in tiny_passages if p.anchor == "sample-bureaucracy ¶2")
+    answer = Answer(
+        question="q",
+        standalone_question="q",
+        sentences=(AnswerSentence("Nock defined the State.", (1,), 0.9, True, "Ben Sample"),),
+        citations=(make_citation(p, 1, (15, 70), "Nock"),),
+    )
+    assert "quoting Nock" in render_sources([Turn("q", answer=answer, done=True)])
+
+
+def test_hostile_passage_and_model_text_render_inert(tiny_passages, make_citation, hostile):
+    p = next(p for p in tiny_passages if "Hostile" in p.text)
+    assert "<img" in p.text  # the corpus really carries it
+    answer = Answer(
+        question="<script>alert('q')</script>",
+        standalone_question="q",
+        sentences=(
+            AnswerSentence(
+                text="He wrote <img src=x onerror=alert(1)> ![x](http://example.invalid/?q=2).",
+                citations=(1,),
+                support=0.9,
+                supported=True,
+                author='Ben Sample"><script>alert(3)</script>',
+            ),
+        ),
+        citations=(make_citation(p, 1, (0, 7), "<b onmouseover=alert(4)>X</b>"),),
+        dropped=(AnswerSentence("<svg onload=alert(5)>", (1,), 0.0, False),),
+        message="<iframe src=javascript:alert(6)>",
+    )
+    turns = [Turn(answer.question, answer=answer, done=True), Turn("q2", draft=hostile)]
+    for html in (
+        render_chat(turns, show_unverified=True),
+        render_sources(turns),
+        render_lookup(Library(tiny_passages).by_phrase("Hostile text")),
+        render_reader(Library(tiny_passages).read("sample-bureaucracy")),
+    ):
+        assert markup_problems(html) == []
+    assert "&lt;img src=x onerror=alert(1)&gt;" in render_sources(turns)
+    assert "http://example.invalid" not in render_chat(turns)  # model text: links removed
+
+
+def test_the_markup_checker_would_catch_injection():
+    assert markup_problems("<div><img src=x onerror=alert(1)></div>")
+    assert markup_problems('<a href="http://example.invalid">x</a>')
+
+
+def test_esc_escapes_quotes_for_attributes():
+    assert esc('" onmouseover="x') == "&quot; onmouseover=&quot;x"
+
+
+def test_empty_chat_shows_a_welcome():
+    assert "Ask the essays" in render_chat([])
+    assert "Sources appear here" in render_sources([])
+
+
+def test_pending_turn_shows_status_and_labelled_draft():
+    html = render_chat([Turn("q", status="Loading the language model…", draft="Half a")])
+    assert "Loading the language model" in html and "not yet verified" in html and "Half a" in html
+    assert 'data-state="pending"' in html
