@@ -83,7 +83,7 @@ class Settings(BaseSettings):
             "otherwise any sentence-transformers model id or local path."
         ),
     )
-    embedding_batch_size: int = Field(64, ge=1, description="Texts per encoding batch.")
+    embedding_batch_size: int = Field(32, ge=1, description="Texts per encoding batch.")
     embedding_device: str = Field("cpu", description="Torch device for the embedder.")
     torch_threads: int = Field(
         2, ge=1, description="CPU threads torch may use (embedder and local generator)."
@@ -158,6 +158,11 @@ class Settings(BaseSettings):
         None, description="GGUF file inside generator_model's directory, when loading a GGUF."
     )
     generator_device: str = Field("cpu", description="Torch device for the transformers backend.")
+    generator_cache: bool = Field(
+        True,
+        description="Keep a converted (safetensors) copy of a GGUF generator under "
+        "<data_dir>/models, so later starts load it in about a second instead of converting.",
+    )
     openai_base_url: str = Field(
         "http://127.0.0.1:8000/v1", description="Base URL of an OpenAI-compatible server."
     )

@@ -819,8 +819,15 @@ class Frame:
     body: str
 
 
+_PRONOUNS = frozenset({"he", "she", "they", "it", "this", "that", "these", "those", "who"})
+
+
 def parse_frame(sentence: str) -> Frame:
     """Split an attribution frame off a sentence.
+
+    A pronoun subject ("He also mentions ...") names nobody the judge can check, so it is no
+    frame: the content alone is judged (the sentence that introduced the person is judged on
+    its own attribution).
 
     Example::
 
@@ -830,8 +837,16 @@ def parse_frame(sentence: str) -> Frame:
         'view'
         >>> parse_frame('Leon Trotsky (The Soviet Thermidor, 1936), quoting Krupskaia: "If..."')
         Frame(speaker='Leon Trotsky', kind='quote', quoted='Krupskaia', body='"If..."')
+        >>> parse_frame("He also mentions the KGB figure.").speaker is None
+        True
     """
-    s = normalize_text(sentence)
+    frame = _parse_frame(normalize_text(sentence))
+    if frame.speaker and frame.speaker.lower() in _PRONOUNS:
+        return Frame(None, None, None, normalize_text(sentence))
+    return frame
+
+
+def _parse_frame(s: str) -> Frame:
     m = _RE_CITED_QUOTE.match(s)
     if m:
         # Without "quoting X" the words are presented as the author's own: a view.
@@ -993,7 +1008,16 @@ def _route(frame: Frame, passages: Sequence[JudgePassage]) -> _Evidence | Verdic
             if frame.kind == "report":
                 texts.append(p.text)
             else:
-                others = [q for q in p.quotes if not same_person(q.speaker, p.author) and q.speaker]
+                # A quotation whose speaker the sentence itself names is attributed correctly
+                # ("Gouldner writes that Trotsky said ..."); only the unnamed ones are masked.
+                body_words = {t.word for t in _annotate(frame.body)}
+                others = [
+                    q
+                    for q in p.quotes
+                    if q.speaker
+                    and not same_person(q.speaker, p.author)
+                    and not (_name_keys(q.speaker) & body_words)
+                ]
                 texts.append(_mask(p.text, others))
                 quoted_only = quoted_only or bool(others)
             continue

@@ -67,7 +67,12 @@ def parse_question(d: Any, where: str) -> Question:
     for j, e in enumerate(evidence):
         if not isinstance(e, dict):
             raise QuestionFileError(f"{where}: evidence #{j + 1} must be a {{file, quote}} object")
-        pairs.append((_str(e, "file", f"{where} evidence #{j + 1}"), _str(e, "quote", f"{where} evidence #{j + 1}")))
+        pairs.append(
+            (
+                _str(e, "file", f"{where} evidence #{j + 1}"),
+                _str(e, "quote", f"{where} evidence #{j + 1}"),
+            )
+        )
     if kind != "unanswerable" and not pairs:
         raise QuestionFileError(f"{where}: a {kind} question needs at least one evidence quote")
     answer = d.get("answer", "")

@@ -162,9 +162,7 @@ def evaluate_retrieval(
         latencies: list[float] = []
         for q in answerable:
             t0 = time.perf_counter()
-            hits = retrieve(
-                q.question, k, settings=s, index=index, embedder=embedder, mode=variant
-            )
+            hits = retrieve(q.question, k, settings=s, index=index, embedder=embedder, mode=variant)
             latencies.append((time.perf_counter() - t0) * 1000)
             scores = score_ranking(q, [h.chunk for h in hits], k, matcher)
             works = sorted({quote_work[e] for e in q.evidence if e in quote_work})
@@ -202,9 +200,7 @@ def format_retrieval_report(result: dict[str, Any]) -> str:
     for u in result.get("unlocatable_quotes", []):
         lines.append(f"  unlocatable: {u}")
     head = f"{'':<34}" + "".join(f"{v:>30}" for v in variants)
-    sub = f"{'':<34}" + "".join(
-        f"{'hit':>8}{'recall':>8}{'MRR':>7}{'nDCG':>7}" for _ in variants
-    )
+    sub = f"{'':<34}" + "".join(f"{'hit':>8}{'recall':>8}{'MRR':>7}{'nDCG':>7}" for _ in variants)
 
     def row(label: str, getter: Any) -> str:
         cells = []
@@ -215,9 +211,7 @@ def format_retrieval_report(result: dict[str, Any]) -> str:
                 cells.append(f"{'-':>30}")
                 continue
             n = m["n"]
-            cells.append(
-                f"{m['hit']:>8.3f}{m['recall']:>8.3f}{m['mrr']:>7.3f}{m['ndcg']:>7.3f}"
-            )
+            cells.append(f"{m['hit']:>8.3f}{m['recall']:>8.3f}{m['mrr']:>7.3f}{m['ndcg']:>7.3f}")
         return f"{label + (f' (n={n})' if n is not None else ''):<34}" + "".join(cells)
 
     lines += [head, sub, row("overall", lambda r: r["overall"])]
@@ -236,7 +230,9 @@ def format_retrieval_report(result: dict[str, Any]) -> str:
     if result.get("build_seconds") is not None:
         lines.append(f"index build time: {result['build_seconds']:.1f} s")
     misses = [
-        r["id"] for r in result["variants"].get("hybrid", {}).get("per_question", []) if not r["hit"]
+        r["id"]
+        for r in result["variants"].get("hybrid", {}).get("per_question", [])
+        if not r["hit"]
     ]
     if misses:
         lines.append(f"hybrid misses: {', '.join(misses)}")

@@ -81,6 +81,7 @@ FALLBACK_MESSAGE = (
     "The model's draft could not be verified against the excerpts, so the answer quotes them."
 )
 LOADING_MESSAGE = "Loading the language model…"
+_ENDS_SENTENCE = re.compile(r"[.!?][\"'”’)\]]*(?:\s*\[[^\]]*\])*\s*$")
 # Passages offered when abstaining.
 CLOSEST_PASSAGES = 3
 
@@ -326,7 +327,9 @@ def stream_answer(
         embedder=embedder,
     )
     timings["retrieve_s"] = time.perf_counter() - t
+    t = time.perf_counter()
     excerpts = select_evidence(q.standalone, hits, s, embedder=embedder)
+    timings["evidence_s"] = time.perf_counter() - t
 
     def finish(**kw) -> Answer:
         timings["total_s"] = time.perf_counter() - started
@@ -416,6 +419,11 @@ def stream_answer(
     timings.setdefault("load_s", float(getattr(generator, "load_s", 0.0) or 0.0))
     draft = "".join(draft_parts)
     raw_sentences = _dedupe(split_draft(draft))
+    truncated: list[_Item] = []
+    if raw_sentences and not _ENDS_SENTENCE.search(draft):
+        # Cut off by max_new_tokens or the deadline: half a sentence is not a claim.
+        last = raw_sentences.pop()
+        truncated.append(_Item(last, (), 0.0, False, None, ("truncated",)))
 
     if mode == "free":
         from rag.verify import parse_markers

@@ -28,9 +28,40 @@ from typing import Any
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "“": '"', "”": '"'})
 # Generic words a title may reduce to that must not count as naming the work on their own.
 _GENERIC = frozenset(
-    "the a an of on in and to purges purge stalinism stalin soviet russia essay article chapter "
-    "revolution introduction conclusions".split()
+    [
+        "the",
+        "a",
+        "an",
+        "of",
+        "on",
+        "in",
+        "and",
+        "to",
+        "purges",
+        "purge",
+        "stalinism",
+        "stalin",
+        "soviet",
+        "russia",
+        "essay",
+        "article",
+        "chapter",
+        "revolution",
+        "introduction",
+        "conclusions",
+        "nature",
+        "political",
+        "economic",
+        "stalinist",
+        "bolshevik",
+        "bolsheviks",
+        "lenin",
+        "communist",
+        "communism",
+        "party",
+    ]
 )
+_FUNCTION = frozenset(["of", "the", "a", "an", "and", "to", "from", "in", "on", "for", "as"])
 _EDITOR_AFTER = r"(?:\s*-\s*|\s+)(?:edited|ed\.)"
 _EDITOR_BEFORE = r"(?:edited\s+by|editor\s*,?|ed\.\s*by)\s+(?:[A-Z][\w.]*\s+){0,3}"
 
@@ -94,8 +125,8 @@ def title_variants(title: str, aliases: Iterable[str] = ()) -> list[str]:
     Example::
 
         >>> title_variants("Stalinism: A Study of Internal Colonialism")
-        ['Stalinism: A Study of Internal Colonialism', 'A Study of Internal Colonialism', 'Study of Internal Colonialism']
-        >>> title_variants("The Soviet Thermidor (ch. 5 of The Revolution Betrayed)")[2:]
+        ['Stalinism: A Study of Internal Colonialism', 'A Study of Internal Colonialism', 'Study of Internal Colonialism', 'Internal Colonialism']
+        >>> title_variants("The Soviet Thermidor (ch. 5 of The Revolution Betrayed)")[2:6]
         ['The Soviet Thermidor', 'Soviet Thermidor', 'The Revolution Betrayed', 'Revolution Betrayed']
     """
     out = [title, *aliases]
@@ -114,10 +145,23 @@ def title_variants(title: str, aliases: Iterable[str] = ()) -> list[str]:
     for p in pieces:
         out.append(p)
         out.append(re.sub(r"^(?:the|a|an)\s+", "", p, flags=re.IGNORECASE))
+    # Distinctive fragments ("Balance Sheet", "Internal Colonialism"): runs of two or more
+    # title words, none of them generic, so "the nature of the purges" (a topic) names no work.
+    for piece in pieces:
+        if "(" in piece:
+            continue
+        words = piece.split()
+        for i in range(len(words)):
+            for j in range(i + 2, len(words) + 1):
+                run = words[i:j]
+                if all(re.sub(r"\W", "", w).lower() not in _GENERIC | _FUNCTION for w in run):
+                    out.append(" ".join(run))
+    # The whole title always names the work; shorter variants only when not merely generic.
+    whole = {title, bare}
     seen: list[str] = []
     for v in out:
         words = re.findall(r"[a-z]+", v.lower())
-        if not words or all(w in _GENERIC for w in words):
+        if not words or (v not in whole and all(w in _GENERIC | _FUNCTION for w in words)):
             continue
         if v not in seen:
             seen.append(v)

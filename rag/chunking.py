@@ -18,7 +18,7 @@ from corpus.settings import Settings, get_settings
 from rag.sentences import split_sentences
 
 # Bump when the chunking rules change, so indexes built by the old rules count as stale.
-CHUNKER_VERSION = 1
+CHUNKER_VERSION = 2
 HEADER_SEP = " — "
 PASSAGE_SEP = "\n\n"
 
@@ -132,13 +132,17 @@ def _split_passage(p: Passage, target: int, max_words: int, overlap: int) -> lis
     goal = total / n_pieces
     pieces: list[_Piece] = []
     i = 0
+    prev_end = 0  # sentences before this index were in the previous piece (the overlap)
     while i < len(spans):
         j = i
         words = 0
-        while j < len(spans) and (words == 0 or words + counts[j] <= max(goal, counts[j])):
+        # Always take at least one sentence that is new, so a piece is never just the overlap.
+        while j < len(spans) and (
+            j <= prev_end or words + counts[j] <= max(goal, words + counts[j] if j == i else 0)
+        ):
             words += counts[j]
             j += 1
-            if words >= goal:
+            if words >= goal and j > prev_end:
                 break
         # Fold a short remainder into this piece rather than leaving a stub.
         rest = sum(counts[j:])
@@ -150,6 +154,7 @@ def _split_passage(p: Passage, target: int, max_words: int, overlap: int) -> lis
         if j >= len(spans):
             break
         # Start the next piece `overlap` sentences back, but always move forward.
+        prev_end = j
         i = max(j - overlap, i + 1)
     return pieces
 

@@ -16,6 +16,7 @@ Backends:
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib.util
 import json
@@ -79,26 +80,97 @@ def bundled_model_dir() -> Path:
 # --- transformers ---------------------------------------------------------------------------
 
 
+@contextlib.contextmanager
+def _quiet_gguf_conversion():
+    """Silence the per-tensor GGUF conversion bar (the pipeline reports loading itself)."""
+    try:
+        from transformers import modeling_gguf_pytorch_utils as gguf_utils
+    except ImportError:  # another transformers layout: keep its bar
+        yield
+        return
+    original = getattr(gguf_utils, "tqdm", None)
+    if original is not None:
+        gguf_utils.tqdm = functools.partial(original, disable=True)
+    try:
+        yield
+    finally:
+        if original is not None:
+            gguf_utils.tqdm = original
+
+
+def converted_cache_dir(cache_root: Path, source: Path) -> Path:
+    """Where the converted (de-quantized, safetensors) copy of a GGUF file is kept.
+
+    The name carries the file's name and size, so replaced weights get a fresh copy.
+
+    Example::
+
+        >>> import tempfile
+        >>> f = Path(tempfile.mkdtemp()) / "m.gguf"; _ = f.write_bytes(b"1234")
+        >>> converted_cache_dir(Path("cache"), f).as_posix()
+        'cache/m-4'
+    """
+    return cache_root / f"{source.stem}-{source.stat().st_size}"
+
+
+def _save_converted(tokenizer, lm, target: Path) -> None:
+    """Save a GGUF-loaded model as plain safetensors; later loads skip the slow conversion."""
+    import shutil
+    import tempfile
+
+    from transformers import AutoModelForCausalLM
+
+    config = lm.config
+    if hasattr(config, "quantization_config"):
+        # The weights are already de-quantized; the GGUF marker only blocks serialisation.
+        delattr(config, "quantization_config")
+    plain = AutoModelForCausalLM.from_config(config)
+    plain.load_state_dict(lm.state_dict())
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=target.name + ".", dir=target.parent))
+    try:
+        plain.save_pretrained(tmp)
+        tokenizer.save_pretrained(tmp)
+        tmp.rename(target)  # atomic: a half-written copy is never picked up
+    except OSError:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 @functools.lru_cache(maxsize=2)
-def _load_transformers(model: str, gguf_file: str | None, device: str, threads: int):
-    """Load (once per configuration) tokenizer and model; returns (tokenizer, model, seconds)."""
+def _load_transformers(
+    model: str, gguf_file: str | None, device: str, threads: int, cache_root: str | None = None
+):
+    """Load (once per configuration) tokenizer and model; returns (tokenizer, model, seconds).
+
+    A GGUF model is converted on first load; with ``cache_root`` the converted copy is saved
+    there and reused by later processes (seconds instead of a minute on a small CPU).
+    """
     started = time.perf_counter()
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
-    from transformers.utils import logging as hf_logging
 
     torch.set_num_threads(threads)
-    # The GGUF conversion prints a progress bar per tensor group; the pipeline reports load itself.
-    hf_logging.disable_progress_bar()
     if model == BUNDLED:
         path: str = str(bundled_model_dir())
         gguf_file = gguf_file or BUNDLED_GGUF
     else:
         path = model
-    kwargs = {"gguf_file": gguf_file} if gguf_file else {}
+    cached: Path | None = None
+    if gguf_file and cache_root and (Path(path) / gguf_file).is_file():
+        cached = converted_cache_dir(Path(cache_root), Path(path) / gguf_file)
     try:
-        tokenizer = AutoTokenizer.from_pretrained(path, **kwargs)
-        lm = AutoModelForCausalLM.from_pretrained(path, **kwargs)
+        if cached is not None and (cached / "config.json").is_file():
+            tokenizer = AutoTokenizer.from_pretrained(cached)
+            lm = AutoModelForCausalLM.from_pretrained(cached)
+        else:
+            kwargs = {"gguf_file": gguf_file} if gguf_file else {}
+            with _quiet_gguf_conversion():
+                tokenizer = AutoTokenizer.from_pretrained(path, **kwargs)
+                lm = AutoModelForCausalLM.from_pretrained(path, **kwargs)
+            if cached is not None:
+                # The cache is an optimisation: a read-only disk must not fail answers.
+                with contextlib.suppress(OSError, RuntimeError, ValueError):
+                    _save_converted(tokenizer, lm, cached)
     except OSError as exc:
         raise GeneratorError(
             f"cannot load generator model {model!r}: {exc}. Set generator_model to a local "
@@ -116,7 +188,14 @@ class TransformersGenerator:
         self.settings = get_settings(settings)
         s = self.settings
         self.name = BUNDLED_NAME if s.generator_model == BUNDLED else s.generator_model
-        self._key = (s.generator_model, s.generator_gguf_file, s.generator_device, s.torch_threads)
+        cache_root = str(s.data_dir / "models") if s.generator_cache else None
+        self._key = (
+            s.generator_model,
+            s.generator_gguf_file,
+            s.generator_device,
+            s.torch_threads,
+            cache_root,
+        )
         self.load_s: float | None = None
 
     @property
@@ -372,6 +451,8 @@ _GENERATOR_FIELDS = (
     "generator_model",
     "generator_gguf_file",
     "generator_device",
+    "generator_cache",
+    "data_dir",
     "torch_threads",
     "openai_base_url",
     "openai_api_key",

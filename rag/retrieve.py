@@ -215,10 +215,7 @@ def _mmr(
     chosen: list[int] = []
     left = list(range(len(order)))
     while left and len(chosen) < k:
-        if chosen:
-            sim = (vecs[left] @ vecs[chosen].T).max(axis=1)
-        else:
-            sim = np.zeros(len(left))
+        sim = (vecs[left] @ vecs[chosen].T).max(axis=1) if chosen else np.zeros(len(left))
         scores = lam * rel[left] - (1 - lam) * sim
         best = left[int(np.argmax(scores))]
         chosen.append(best)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -106,38 +106,45 @@ class SupportScorer(Protocol):
 _NEGATION_WINDOW = 6
 
 
-def negated_stems(text: str) -> set[str]:
-    """Stems of content words that follow a negation cue closely ("not X", "denied X").
+def negation_cues(text: str) -> list[tuple[str, set[str]]]:
+    """Each negation cue of ``text`` (stemmed) with the content stems closely following it.
 
     Example::
 
-        >>> sorted(negated_stems("Trotsky denied that the purge was planned."))
-        ['plan', 'purg']
+        >>> [(cue, sorted(w)) for cue, w in negation_cues("Trotsky denied that the purge was planned.")]
+        [('deny', ['plan', 'purg'])]
     """
     toks = tokens(text)
-    out: set[str] = set()
+    out: list[tuple[str, set[str]]] = []
     for i, t in enumerate(toks):
         if t in NEGATIONS or t.endswith("n't"):
+            window: set[str] = set()
             for w in toks[i + 1 : i + 1 + _NEGATION_WINDOW]:
-                out.update(content_words(w))
+                window.update(content_words(w))
+            cue = "not" if t.endswith("n't") else stem(t)
+            out.append((cue, window - {cue}))
     return out
 
 
 def negation_mismatch(claim: str, evidence: str) -> bool:
-    """Whether one text negates content the other states plainly.
+    """Whether one text negates (not, never, denied...) content the other states without that cue.
 
     Example::
 
         >>> negation_mismatch("Trotsky denied the purge was planned.", "Trotsky affirmed the purge was planned.")
         True
-        >>> negation_mismatch("The purge was not planned.", "The purge was not planned at all.")
+        >>> negation_mismatch("The purge was planned.", "The purge was not planned.")
+        True
+        >>> negation_mismatch("Ticktin dismisses the KGB figure.", "The KGB figure can be dismissed.")
         False
     """
-    c_words, e_words = set(content_words(claim)), set(content_words(evidence))
-    c_neg, e_neg = negated_stems(claim), negated_stems(evidence)
-    if (c_neg & e_words) - e_neg:
-        return True
-    return bool((e_neg & c_words) - c_neg)
+    for a, b in ((claim, evidence), (evidence, claim)):
+        b_cues = {cue for cue, _ in negation_cues(b)}
+        b_words = set(content_words(b))
+        for cue, window in negation_cues(a):
+            if cue not in b_cues and window & b_words:
+                return True
+    return False
 
 
 def number_mismatch(claim: str, evidence: str) -> bool:
@@ -315,6 +322,33 @@ def mentions(text: str, name: str) -> bool:
     return re.search(rf"(?<!\w){re.escape(fold(surname(name)))}(?!\w)", fold(text)) is not None
 
 
+_TAIL = re.compile(
+    r"(?:,\s+(?:which|who|highlighting|emphasizing|emphasising|making|suggesting|showing|"
+    r"indicating|as well as|while|whereas|but|and this|thus|thereby|leading)\b|\s+[—–-]\s+|;\s)",
+    re.I,
+)
+
+
+def trim_tail(text: str) -> str | None:
+    """The sentence cut before a trailing comment clause (", which is...", "; thus..."), or None.
+
+    Small models append unsupported commentary to a faithful statement; the statement alone
+    may still verify.
+
+    Example::
+
+        >>> trim_tail("Ticktin cites the KGB figure of 780,000, which is a very large estimate.")
+        'Ticktin cites the KGB figure of 780,000.'
+        >>> trim_tail("No tail here.") is None
+        True
+    """
+    m = _TAIL.search(text)
+    if not m or m.start() == 0:
+        return None
+    head = text[: m.start()].rstrip(" ,;:")
+    return head + "." if head else None
+
+
 @dataclass(frozen=True)
 class Verdict:
     """The verification of one drafted sentence.
@@ -351,7 +385,7 @@ def _unit_speaker(excerpt: Excerpt, a: int, b: int) -> str | None:
     return excerpt.quoted_speaker
 
 
-def verify_sentences(
+def _verify_once(
     sentences: Sequence[str],
     excerpts: Sequence[Excerpt],
     settings: Settings | None = None,
@@ -360,11 +394,7 @@ def verify_sentences(
     embedder=None,
     authors: AuthorNames = (),
 ) -> list[Verdict]:
-    """Verify drafted sentences (markers included) against the numbered ``excerpts``.
-
-    ``authors`` are ``(name, aliases)`` pairs of the corpus authors, used to check that a
-    sentence naming an author cites that author's text.
-    """
+    """One verification pass over whole sentences (see :func:`verify_sentences`)."""
     s = get_settings(settings)
     threshold = s.support_threshold
     by_n = {ex.n: ex for ex in excerpts}
@@ -390,7 +420,10 @@ def verify_sentences(
     unit_words = [set(content_words(u[1])) for u in units]
     recall = np.array(
         [
-            [overlap_recall([w for w in content_words(c) if w not in ignore], uw) for uw in unit_words]
+            [
+                overlap_recall([w for w in content_words(c) if w not in ignore], uw)
+                for uw in unit_words
+            ]
             for c in claims
         ],
         dtype=np.float32,
@@ -463,4 +496,36 @@ def verify_sentences(
         verdicts.append(
             Verdict(claim, cited, chosen, round(support, 4), supported, author, tuple(flags), span)
         )
+    return verdicts
+
+
+def verify_sentences(
+    sentences: Sequence[str],
+    excerpts: Sequence[Excerpt],
+    settings: Settings | None = None,
+    *,
+    scorer: SupportScorer | None = None,
+    embedder=None,
+    authors: AuthorNames = (),
+) -> list[Verdict]:
+    """Verify drafted sentences (markers included) against the numbered ``excerpts``.
+
+    ``authors`` are ``(name, aliases)`` pairs of the corpus authors, used to check that a
+    sentence naming an author cites that author's text. A sentence that fails only because of
+    a trailing comment clause is kept without it (flag ``"trimmed"``).
+    """
+    kwargs = dict(scorer=scorer, embedder=embedder, authors=authors)
+    verdicts = _verify_once(sentences, excerpts, settings, **kwargs)
+    retry: list[tuple[int, str]] = []
+    for i, v in enumerate(verdicts):
+        if v.supported or {"no-claim", "abstains", "wrong-author"} & set(v.flags):
+            continue
+        head = trim_tail(v.text)
+        if head and len(content_words(head)) >= 3:
+            retry.append((i, head + "".join(f" [{n}]" for n in v.cited)))
+    if retry:
+        again = _verify_once([t for _, t in retry], excerpts, settings, **kwargs)
+        for (i, _), v in zip(retry, again, strict=True):
+            if v.supported:
+                verdicts[i] = replace(v, cited=verdicts[i].cited, flags=(*v.flags, "trimmed"))
     return verdicts

@@ -21,17 +21,15 @@ _STOPWORDS = """
     """
 STOPWORDS = frozenset(_STOPWORDS.split())
 
-# Words that report a view rather than carry content: "Trotsky argues that..." must not need
-# "argues" to appear in the excerpt.
+# Verbs that report a view rather than carry content: "Trotsky argues that..." must not need
+# "argues" to appear in the excerpt. Nouns ("view", "claim", "author") still count: a sentence
+# about "the author's claim" says more than the excerpt does.
 _REPORTING = """
-    according argue argued argues arguing argument say says said saying write writes wrote written
-    writing note notes noted noting claim claims claimed state states stated suggest suggests
-    suggested think thinks thought believe believes believed view views hold holds held maintain
-    maintains maintained contend contends contended point points pointed out observe observes
-    observed remark remarks remarked describe describes described explain explains explained essay
-    essays author authors excerpt excerpts text passage report reports reported mention mentions
-    mentioned see sees saw consider considers considered emphasize emphasizes emphasized stress
-    stresses stressed insist insists insisted
+    according argue argued argues arguing say says said saying write writes wrote written
+    writing notes noted noting claims claimed states stated suggest suggests suggested think
+    thinks thought believe believes believed maintains maintained contends contended points
+    pointed observe observes observed remarks remarked describes described explains explained
+    mentions mentioned emphasizes emphasized stresses stressed insists insisted
     """
 REPORTING = frozenset(_REPORTING.split())
 

@@ -305,6 +305,8 @@ def render_source_card(c: Citation, turn_no: int) -> str:
         f'<div class="quoting">quoting {esc(c.quoted_speaker)}</div>' if c.quoted_speaker else ""
     )
     section = _heading(c.chunk.section)
+    if section and f"§{section} " in f"{citation_locator(c)} ":
+        section = ""  # a bare numeral already shown by the anchor
     return (
         f'<article class="src-card {author_class(c.author)}" id="{source_id(turn_no, c.n)}" '
         f'tabindex="-1">'

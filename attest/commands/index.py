@@ -10,9 +10,7 @@ from attest.commands.common import settings_from_args
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("index", help="build or refresh the search index (chunks, FAISS, BM25)")
-    p.add_argument(
-        "--rebuild", action="store_true", help="rebuild even when the index is current"
-    )
+    p.add_argument("--rebuild", action="store_true", help="rebuild even when the index is current")
     p.set_defaults(handler=run)
 
 

@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
     from rag.retrieve import retrieve
 
     if not args.query.strip():
-        raise InputError("the search query is empty: pass some words, e.g. attest search \"purges\"")
+        raise InputError('the search query is empty: pass some words, e.g. attest search "purges"')
     if args.k is not None and args.k < 1:
         raise InputError(f"-k must be at least 1 (got {args.k})")
     settings = settings_from_args(args)

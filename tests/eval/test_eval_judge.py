@@ -144,3 +144,19 @@ def test_frames_and_stems_on_odd_input():
     assert stem("") == ""
     giant = "The purges atomised the population. " * 2000
     assert judge("The purges atomised the population.", [_p(giant, "Hillel H. Ticktin")]).supported
+
+
+def test_named_inner_speaker_and_pronoun_subjects():
+    text = (
+        "But as early as 1926 Krupskaia said, in a circle of Left Oppositionists: "
+        "“If Il’ich were alive, he would probably already be in prison.”"
+    )
+    p = JudgePassage(text, "Leon Trotsky", (QuoteSpan(text.index("“"), len(text), "Krupskaia"),))
+    # The author's own sentence, which names the speaker it quotes, is correctly attributed.
+    assert judge(f'Leon Trotsky (The Soviet Thermidor, 1936): "{text}"', [p]).supported
+    assert judge(
+        "Trotsky writes that Krupskaia said Il’ich would already be in prison.", [p]
+    ).supported
+    assert not judge("Trotsky argues that Il’ich would already be in prison.", [p]).supported
+    # A pronoun is no name: the content alone is judged.
+    assert judge("He mentions a circle of Left Oppositionists in 1926.", [p]).supported

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 import re
 
 import pytest
@@ -54,7 +55,7 @@ def test_long_paragraph_split_at_sentences_with_overlap(make) -> None:
         assert c.text in text  # a contiguous run of whole sentences
         assert c.text.endswith("end.")
     # One sentence repeated between consecutive pieces.
-    for a, b in zip(chunks, chunks[1:], strict=False):
+    for a, b in itertools.pairwise(chunks):
         last = a.text[split_sentences(a.text)[-1][0] :]
         assert b.text.startswith(last)
     assert chunks[0].clean_start == 0 and chunks[-1].clean_end == len(text)
@@ -108,13 +109,20 @@ def _paragraphs():
     return st.lists(sentence, min_size=1, max_size=30).map(" ".join)
 
 
-@hsettings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@hsettings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     paras=st.lists(
-        st.tuples(_paragraphs(), st.sampled_from(["w1", "w2"]), st.sampled_from(["I", "II"]),
-                  st.booleans()),
-        min_size=1, max_size=12,
-    ),  # fmt: skip
+        st.tuples(
+            _paragraphs(),
+            st.sampled_from(["w1", "w2"]),
+            st.sampled_from(["I", "II"]),
+            st.booleans(),
+        ),
+        min_size=1,
+        max_size=12,
+    ),
     target=st.integers(20, 80),
 )
 def test_chunk_properties(make, paras, target) -> None:
@@ -138,9 +146,11 @@ def test_chunk_properties(make, paras, target) -> None:
             start = p.text.find(piece)
             assert start >= 0
             # never splits a sentence: piece boundaries are sentence boundaries of the passage
-            bounds = {0, len(p.text)} | {a for a, _ in split_sentences(p.text)} | {
-                b for _, b in split_sentences(p.text)
-            }
+            bounds = (
+                {0, len(p.text)}
+                | {a for a, _ in split_sentences(p.text)}
+                | {b for _, b in split_sentences(p.text)}
+            )
             assert start in bounds and start + len(piece) in bounds
             covered.setdefault(p.anchor, []).append((start, start + len(piece)))
     # every passage's text is covered
@@ -153,3 +163,15 @@ def test_chunk_properties(make, paras, target) -> None:
         assert p.text[pos:].strip() == ""
     assert len({c.id for c in chunks}) == len(chunks)
     assert all(re.fullmatch(r"w[12]-[0-9a-f]{12}", c.id) for c in chunks)
+
+
+def test_no_piece_is_only_the_overlap(make) -> None:
+    # Sentence sizes chosen so a greedy splitter would emit the overlap sentence alone.
+    text = " ".join([_sentence(0, 50), _sentence(1, 45), _sentence(2, 60), _sentence(3, 40)])
+    s = get_settings(None, chunk_target_words=60, chunk_max_words=100, chunk_overlap_sentences=1)
+    chunks = chunk_passages([make(text)], s)
+    assert len(chunks) >= 2
+    for a, b in itertools.pairwise(chunks):
+        assert len(split_sentences(b.text)) >= 2 or not b.text.startswith(
+            a.text[split_sentences(a.text)[-1][0] :]
+        )

@@ -93,7 +93,7 @@ def test_crash_mid_write_keeps_old_index(settings, passages, fake_embedder, monk
         raise OSError("disk full")
 
     monkeypatch.setattr(index_mod, "_write_files", crash)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(OSError, match=r"disk full"):
         build_index(settings, embedder=fake_embedder, passages=passages[:2], log=_quiet)
     monkeypatch.undo()
     again = load_index(settings, embedder=fake_embedder)
@@ -115,7 +115,9 @@ def test_truncated_faiss_file(settings, passages, fake_embedder) -> None:
     path = settings.resolved_index_dir / FAISS_FILE
     blob = path.read_bytes()
     path.write_bytes(blob[:100])
-    with pytest.raises(IndexFileError, match=r"vectors\.faiss is 100 bytes.*attest index --rebuild"):
+    with pytest.raises(
+        IndexFileError, match=r"vectors\.faiss is 100 bytes.*attest index --rebuild"
+    ):
         load_index(settings, embedder=fake_embedder)
     _rewrite(path, blob[:100])  # checksum agrees: FAISS itself must notice
     with pytest.raises(IndexFileError, match=r"vectors\.faiss is truncated or corrupt.*--rebuild"):
@@ -137,12 +139,12 @@ def test_count_mismatch(settings, passages, fake_embedder) -> None:
 
 def test_dim_mismatch(settings, passages, fake_embedder) -> None:
     build_index(settings, embedder=fake_embedder, passages=passages, log=_quiet)
-    with pytest.raises(IndexFileError, match="dimension 64 but embedder .* produces 32"):
+    with pytest.raises(IndexFileError, match=r"dimension 64 but embedder .* produces 32"):
         load_index(settings, embedder=FakeEmbedder(dim=32))
     path = settings.resolved_index_dir / MANIFEST_FILE
     m = json.loads(path.read_text())
     path.write_text(json.dumps({**m, "dim": 10}))
-    with pytest.raises(IndexFileError, match="dimension 64 but the manifest says 10"):
+    with pytest.raises(IndexFileError, match=r"dimension 64 but the manifest says 10"):
         load_index(settings)
 
 
@@ -160,15 +162,15 @@ def test_unknown_schema_and_bad_json(settings, passages, fake_embedder) -> None:
     build_index(settings, embedder=fake_embedder, passages=passages, log=_quiet)
     path = settings.resolved_index_dir / MANIFEST_FILE
     path.write_text(json.dumps({"schema_version": 99}))
-    with pytest.raises(IndexFileError, match="schema version 99"):
+    with pytest.raises(IndexFileError, match=r"schema version 99"):
         load_index(settings)
     path.write_text('{"schema_version": 1, "cou')
-    with pytest.raises(IndexFileError, match="manifest.json is not valid JSON"):
+    with pytest.raises(IndexFileError, match=r"manifest.json is not valid JSON"):
         load_index(settings)
 
 
 def test_missing_index(settings) -> None:
-    with pytest.raises(IndexFileError, match="no index at .*attest index"):
+    with pytest.raises(IndexFileError, match=r"no index at .*attest index"):
         load_index(settings)
 
 
@@ -182,7 +184,7 @@ def test_trained_factory(settings, make, fake_embedder) -> None:
 
 def test_bad_factory_string(settings, passages, fake_embedder) -> None:
     s = settings.model_copy(update={"faiss_factory": "NoSuchIndex"})
-    with pytest.raises(IndexFileError, match="faiss_factory 'NoSuchIndex'"):
+    with pytest.raises(IndexFileError, match=r"faiss_factory 'NoSuchIndex'"):
         build_index(s, embedder=fake_embedder, passages=passages, log=_quiet)
 
 

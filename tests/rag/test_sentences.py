@@ -15,9 +15,15 @@ from rag.sentences import sentences, split_sentences
         ("One sentence without end", ["One sentence without end"]),
         ("Mr. Smith came. He left.", ["Mr. Smith came.", "He left."]),
         ("See op. cit. p. 4 for that. Next.", ["See op. cit. p. 4 for that.", "Next."]),
-        ("That is, i.e. the peasants, e.g. the kulaks. Then.", ["That is, i.e. the peasants, e.g. the kulaks.", "Then."]),
+        (
+            "That is, i.e. the peasants, e.g. the kulaks. Then.",
+            ["That is, i.e. the peasants, e.g. the kulaks.", "Then."],
+        ),
         ("In vol. 2 he wrote. Then.", ["In vol. 2 he wrote.", "Then."]),
-        ("T. H. Rigby and Robert C. Tucker agree. Yes.", ["T. H. Rigby and Robert C. Tucker agree.", "Yes."]),
+        (
+            "T. H. Rigby and Robert C. Tucker agree. Yes.",
+            ["T. H. Rigby and Robert C. Tucker agree.", "Yes."],
+        ),
         ("Growth was 1.5 per cent. Next.", ["Growth was 1.5 per cent.", "Next."]),
         ("It ended... Then it began.", ["It ended...", "Then it began."]),
         ('He said "no." Then left.', ['He said "no."', "Then left."]),
