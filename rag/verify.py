@@ -51,11 +51,12 @@ def parse_markers(text: str, n_excerpts: int) -> tuple[str, tuple[int, ...]]:
     for m in _MARKER.finditer(text):
         parts = re.split(r"\s*(?:,|;|and)\s*", m.group(1))
         for part in parts:
-            if re.fullmatch(r"\d+\s*[-–]\s*\d+", part):
-                a, b = (int(x) for x in re.split(r"\s*[-–]\s*", part))
-                rng = range(a, b + 1) if 0 < b - a < 10 else (a, b)
+            # "[1-2-3]" or a run-away "[999…]" (past int()'s digit limit) must not crash.
+            nums = [int(x) for x in re.split(r"\s*[-–]\s*", part) if len(x) <= 6]
+            if len(nums) == 2 and 0 < nums[1] - nums[0] < 10:
+                rng = range(nums[0], nums[1] + 1)
             else:
-                rng = (int(part),)
+                rng = nums
             for i in rng:
                 if 1 <= i <= n_excerpts and i not in ids:
                     ids.append(i)
