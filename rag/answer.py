@@ -82,6 +82,8 @@ FALLBACK_MESSAGE = (
 )
 LOADING_MESSAGE = "Loading the language model…"
 _ENDS_SENTENCE = re.compile(r"[.!?][\"'”’)\]]*(?:\s*\[[^\]]*\])*\s*$")
+# A further quote of an author must reach this share of their best quote's relevance.
+QUOTE_RELEVANCE_FLOOR = 0.8
 # Passages offered when abstaining.
 CLOSEST_PASSAGES = 3
 
@@ -153,10 +155,13 @@ def _best_quotes(excerpts, author: str, count: int, used: set[tuple[int, int]]) 
     )
     items: list[_Item] = []
     seen_excerpts: set[int] = set()
+    floor = QUOTE_RELEVANCE_FLOOR * ranked[0][0] if ranked else 0.0
     for pass_no in (0, 1):
-        for _rel, n, k, ex in ranked:
+        for rel, n, k, ex in ranked:
             if len(items) >= count:
                 break
+            if items and rel < floor:
+                continue  # a second quote must be nearly as relevant as the first
             if (n, k) in used or (pass_no == 0 and n in seen_excerpts):
                 continue
             used.add((n, k))

@@ -409,7 +409,8 @@ class FakeGenerator:
     """Deterministic generator for tests: yields a scripted draft word by word.
 
     ``script`` is a fixed string or a function of the messages (default
-    :func:`default_fake_script`); ``delay_s`` sleeps between pieces so cancellation can be tested.
+    :func:`default_fake_script`); ``delay_s`` sleeps between pieces so cancellation can be tested;
+    ``word_limit`` makes ``max_new_tokens`` cut the script after that many words.
     """
 
     def __init__(
@@ -417,7 +418,9 @@ class FakeGenerator:
         script: str | Callable[[Sequence[dict]], str] | None = None,
         delay_s: float = 0.0,
         name: str = "fake",
+        word_limit: bool = False,
     ) -> None:
+        self.word_limit = word_limit
         self.script = script if script is not None else default_fake_script
         self.delay_s = delay_s
         self.name = name
@@ -433,7 +436,10 @@ class FakeGenerator:
     ) -> Iterator[str]:
         self.calls.append(list(messages))
         text = self.script(messages) if callable(self.script) else self.script
-        pieces = re.findall(r"\S+\s*", text)[:max_new_tokens]
+        pieces = re.findall(r"\S+\s*", text)
+        if self.word_limit:
+            # Words stand in for tokens only when a test asks for truncation.
+            pieces = pieces[:max_new_tokens]
         for piece in pieces:
             if stop_event is not None and stop_event.is_set():
                 return

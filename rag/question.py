@@ -141,10 +141,6 @@ _TOPIC_REF = re.compile(
     re.I,
 )
 _WHAT_ABOUT = re.compile(r"^\s*(?:and\s+)?(?:what|how)\s+about\s+(.+?)\s*\??\s*$", re.I)
-_WH_LEAD = re.compile(
-    r"^(?:according to \w+,?\s*)?(?:what|why|how|who|which|when|where|does|did|do|is|was|were)\b\s*",
-    re.I,
-)
 
 
 def _join_names(names: Sequence[str]) -> str:
@@ -154,10 +150,32 @@ def _join_names(names: Sequence[str]) -> str:
     return ", ".join(short[:-1]) + " and " + short[-1]
 
 
+_LEAD = (
+    "what why how who which when where does did do is was were according to think thinks thought "
+    "say says said write writes wrote argue argues argued explain explains believe believes "
+    "view views account of in"
+)
+_LEAD_WORDS = frozenset(_LEAD.split())
+
+
 def _topic(question: str, authors: AuthorNames) -> str:
-    """The previous question minus its leading question words and trailing mark: its topic."""
-    topic = _WH_LEAD.sub("", question.strip()).rstrip(" ?.!")
-    return topic or question.strip().rstrip(" ?")
+    """The previous question minus its question words, author names and reporting verbs.
+
+    Example::
+
+        >>> _topic("Why did Ticktin think the purges happened?", [("Hillel H. Ticktin", ["Ticktin"])])
+        'the purges happened'
+    """
+    text = question.strip().rstrip(" ?.!")
+    for name, aliases in authors:
+        for alias in sorted({name, *aliases}, key=len, reverse=True):
+            text = re.sub(
+                r"(?<![\w])" + re.escape(alias) + r"(?:'s|’s)?(?![\w])", " ", text, flags=re.I
+            )
+    words = text.split()
+    while words and words[0].lower().strip(",") in _LEAD_WORDS:
+        words.pop(0)
+    return " ".join(words) or question.strip().rstrip(" ?")
 
 
 def resolve_followup(text: str, history: Sequence[str], authors: AuthorNames) -> tuple[str, bool]:
@@ -212,7 +230,7 @@ def resolve_followup(text: str, history: Sequence[str], authors: AuthorNames) ->
         who = _join_names(prev_authors)
         if _TOPIC_REF.search(rewritten):
             rewritten = _TOPIC_REF.sub(
-                f"{who}'s argument ({_topic(previous, authors)})", rewritten, count=1
+                f"{who}'s argument (on: {_topic(previous, authors)})", rewritten, count=1
             )
             changed = True
 
@@ -228,7 +246,7 @@ def resolve_followup(text: str, history: Sequence[str], authors: AuthorNames) ->
             changed = True
             break
     elif not named and _TOPIC_REF.search(text):
-        rewritten = _TOPIC_REF.sub(f"the argument ({_topic(previous, authors)})", text, count=1)
+        rewritten = _TOPIC_REF.sub(f"the argument (on: {_topic(previous, authors)})", text, count=1)
         changed = True
     return rewritten, changed
 

@@ -399,9 +399,11 @@ def _verify_once(
     s = get_settings(settings)
     threshold = s.support_threshold
     by_n = {ex.n: ex for ex in excerpts}
+    # Names are provenance, checked separately: authors, and the speakers the excerpts quote.
+    speakers = {es.speaker for ex in excerpts for es in ex.sentences if es.speaker}
     ignore = frozenset(
         stem(w)
-        for name, aliases in authors
+        for name, aliases in (*authors, *((sp, ()) for sp in speakers))
         for alias in (name, *aliases)
         for w in fold(alias).replace(".", " ").split()
     )

@@ -29,7 +29,8 @@ _REPORTING = """
     writing notes noted noting claims claimed states stated suggest suggests suggested think
     thinks thought believe believes believed maintains maintained contends contended points
     pointed observe observes observed remarks remarked describes described explains explained
-    mentions mentioned emphasizes emphasized stresses stressed insists insisted
+    mentions mentioned emphasizes emphasized stresses stressed insists insisted quote quotes
+    quoted quoting cite cites cited citing
     """
 REPORTING = frozenset(_REPORTING.split())
 

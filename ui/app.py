@@ -569,7 +569,8 @@ def launch(
     kwargs = launch_kwargs(s)
     if port == 0:
         kwargs["server_port"] = _free_port(kwargs["server_name"])
-    _, url, _ = demo.launch(prevent_thread_lock=True, quiet=quiet, **kwargs)
+    # Gradio's own banner suggests share=True; attest never shares, so it prints its own line.
+    _, url, _ = demo.launch(prevent_thread_lock=True, quiet=True, **kwargs)
     _install_same_origin_guard(demo)
     if not quiet:
         log(

@@ -119,14 +119,14 @@ def ask(tmp_path, fake_emb, monkeypatch, capsys, pipeline_factory):
 
 @pytest.mark.parametrize("question", ["", "   ", "\x00\x07"], ids=["empty", "blank", "controls"])
 def test_cli_empty_question(ask, question):
-    rc, out, err = ask(question)
+    rc, _out, err = ask(question)
     assert rc == 2
     assert err.startswith("attest: error: ") and "empty" in err
     assert err.strip().count("\n") == 0 and "Traceback" not in err
 
 
 def test_cli_100kb_question_states_the_cap(ask):
-    rc, out, err = ask(HUGE)
+    rc, _out, err = ask(HUGE)
     assert rc == 2
     assert "2000" in err or "2,000" in err
     assert len(err) < 1000

@@ -114,7 +114,7 @@ def _kill_at(step: str, tmp_path: Path, corpus: Path, data_dir: Path, dim: int) 
         deadline = time.monotonic() + 60
         while not marker.exists():
             if proc.poll() is not None:
-                out, err = proc.communicate()
+                _out, err = proc.communicate()
                 raise AssertionError(f"driver exited {proc.returncode} before {step}: {err!r}")
             assert time.monotonic() < deadline, f"driver never reached {step}"
             time.sleep(0.01)
