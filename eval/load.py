@@ -261,8 +261,13 @@ def run_load(
 
     results: list[RequestResult] = []
     lock = threading.Lock()
-    barrier = threading.Barrier(clients + 1)
-    deadline: list[float] = [0.0]  # set when the barrier opens
+    deadline: list[float] = [0.0]
+
+    def open_gate() -> None:
+        # Runs once, before any waiting thread is released: every client sees the deadline.
+        deadline[0] = time.monotonic() + timeout_s
+
+    barrier = threading.Barrier(clients + 1, action=open_gate)
 
     def record(r: RequestResult) -> None:
         with lock:
@@ -319,8 +324,9 @@ def run_load(
             t.start()
         with contextlib.suppress(threading.BrokenBarrierError):
             barrier.wait(timeout=max(30.0, timeout_s))
-        start = time.monotonic()
-        deadline[0] = start + timeout_s
+        if not deadline[0]:  # the gate timed out without opening
+            open_gate()
+        start = deadline[0] - timeout_s
         for t in threads:
             t.join(timeout=max(0.0, deadline[0] + 10.0 - time.monotonic()))
         wall = time.monotonic() - start

@@ -421,7 +421,8 @@ def stream_answer(
     except GeneratorError as exc:
         message = f"{exc} — answering with quotes instead."
     timings["generate_s"] = time.perf_counter() - t
-    timings.setdefault("load_s", float(getattr(generator, "load_s", 0.0) or 0.0))
+    # Only a load paid by this call counts; a warm model costs nothing here.
+    timings.setdefault("load_s", 0.0)
     draft = "".join(draft_parts)
     raw_sentences = _dedupe(split_draft(draft))
     truncated: list[_Item] = []

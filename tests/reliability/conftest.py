@@ -125,3 +125,78 @@ def injection_text() -> str:
 @pytest.fixture
 def hostile_text() -> str:
     return HOSTILE
+
+
+# --- the chat served in-process on loopback ---------------------------------------------------
+
+
+class TimedGenerator:
+    """The fake generator (which checks its stop event before every word), recording when each
+    generation started and ended."""
+
+    def __init__(self, delay_s: float, words: int = 60) -> None:
+        from rag.generate import FakeGenerator
+
+        script = " ".join(["The bureaucracy grew because the revolution remained isolated."] * 8)
+        self.inner = FakeGenerator(" ".join(script.split()[:words]) + " [1]", delay_s=delay_s)
+        self.name = "fake-timed"
+        self.loaded = True
+        self.load_s = 0.0
+        self.spans: list[tuple[float, float]] = []
+        self.started: list[float] = []
+
+    def stream(self, messages, max_new_tokens, stop_event=None):
+        import time
+
+        start = time.monotonic()
+        self.started.append(start)
+        try:
+            yield from self.inner.stream(messages, max_new_tokens, stop_event)
+        finally:
+            self.spans.append((start, time.monotonic()))
+
+
+@pytest.fixture
+def serve_tiny(tmp_path, monkeypatch):
+    """Factory: launch the chat over the tiny corpus on a free loopback port with fakes.
+
+    Returns ``(demo, url, settings, generator)``; every app is closed after the test and the
+    Gradio temp dir environment variable restored.
+    """
+    import os
+
+    from rag.index import ensure_index
+    from ui.app import launch
+
+    monkeypatch.setenv("GRADIO_TEMP_DIR", os.environ.get("GRADIO_TEMP_DIR", str(tmp_path)))
+    apps = []
+
+    def make(delay_s: float = 0.01, words: int = 60, extra: str | None = None, **overrides):
+        corpus = write_tiny_corpus(tmp_path / f"corpus{len(apps)}", extra_passage_text=extra)
+        s = get_settings(
+            None,
+            corpus_dir=corpus,
+            data_dir=tmp_path / f"data{len(apps)}",
+            generator_backend="fake",
+            max_new_tokens=400,
+            **overrides,
+        )
+        emb = FakeEmbedder(dim=FAKE_DIM)
+        index = ensure_index(s, embedder=emb, log=lambda _m: None)
+        gen = TimedGenerator(delay_s, words)
+        demo, url = launch(
+            s,
+            port=0,
+            prevent_thread_lock=True,
+            index=index,
+            embedder=emb,
+            generator=gen,
+            quiet=True,
+            log=lambda _m: None,
+        )
+        apps.append(demo)
+        return demo, url, s, gen
+
+    yield make
+    for demo in apps:
+        demo.close()

@@ -44,7 +44,9 @@ def _break(corpus: Path, how: str) -> str:
         _set_sha(corpus, "texts/b_bureaucracy.txt", bytes(range(256)) * 4)
         return "sample-bureaucracy"
     if how == "unknown-author":
-        catalog.write_text(catalog.read_text().replace('author = "Ben Sample"', 'author = "Nobody"', 1))
+        catalog.write_text(
+            catalog.read_text().replace('author = "Ben Sample"', 'author = "Nobody"', 1)
+        )
         return "sample-bureaucracy"
     raise AssertionError(how)
 

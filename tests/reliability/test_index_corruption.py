@@ -100,11 +100,20 @@ def test_damaged_index_is_refused_naming_file_and_fix(built_index, rel_settings,
 
 
 @pytest.mark.parametrize("how", ["flipped-byte-faiss-vector", "manifest-count", "truncated-faiss"])
-def test_cli_prints_one_line_and_exits_2(built_index, rel_settings, rel_corpus, fake_emb, how, capsys):
+def test_cli_prints_one_line_and_exits_2(
+    built_index, rel_settings, rel_corpus, fake_emb, how, capsys
+):
     folder = rel_settings.resolved_index_dir
     named = _damage(folder, how, built_index)
     clear_index_cache()
-    argv = ["--corpus", str(rel_corpus), "--data-dir", str(rel_settings.data_dir), "search", "grain"]
+    argv = [
+        "--corpus",
+        str(rel_corpus),
+        "--data-dir",
+        str(rel_settings.data_dir),
+        "search",
+        "grain",
+    ]
     rc = main(argv)
     err = capsys.readouterr().err
     assert rc == 2
@@ -113,7 +122,9 @@ def test_cli_prints_one_line_and_exits_2(built_index, rel_settings, rel_corpus, 
     assert str(named) in err and FIX in err
 
 
-def test_intact_index_loads_and_flipped_byte_would_otherwise_go_unnoticed(built_index, rel_settings):
+def test_intact_index_loads_and_flipped_byte_would_otherwise_go_unnoticed(
+    built_index, rel_settings
+):
     """Guards the test above: FAISS itself accepts the flipped vector byte, so only the
     manifest checksum can catch it."""
     import faiss

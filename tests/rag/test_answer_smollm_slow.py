@@ -1,0 +1,28 @@
+"""The real bundled SmolLM2 and embedder, end to end on one dev question (minutes on a CPU)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from corpus.settings import get_settings
+
+
+@pytest.mark.slow
+def test_bundled_model_answer_is_verified_and_cites_the_right_author(tmp_path, dev_questions_path):
+    from embeddings.factory import get_embedder
+    from rag.answer import answer
+    from rag.index import ensure_index
+
+    s = get_settings(None, data_dir=tmp_path / "data", generator_backend="transformers")
+    rows = [json.loads(line) for line in dev_questions_path.read_text().splitlines() if line]
+    q = next(r for r in rows if r["id"] == "dev-001")
+    emb = get_embedder(s)
+    index = ensure_index(s, embedder=emb, log=lambda _m: None)
+    a = answer(q["question"], (), s, index=index, embedder=emb)
+    assert not a.abstained
+    assert a.mode == "grounded" and "SmolLM2" in a.model
+    assert a.sentences and all(sent.supported for sent in a.sentences)
+    assert set(q["authors"]) & {c.author for c in a.citations}
+    assert a.timings["ttft_s"] > 0 and a.timings["load_s"] >= 0
