@@ -71,9 +71,7 @@ class Settings(BaseSettings):
         default_factory=_default_data_dir,
         description="Writable folder for the index, the chat's temp files and reports.",
     )
-    index_dir: Path | None = Field(
-        None, description="Index folder; defaults to <data_dir>/index."
-    )
+    index_dir: Path | None = Field(None, description="Index folder; defaults to <data_dir>/index.")
 
     # --- embeddings ---------------------------------------------------------------------
     embedding_model: str = Field(
@@ -91,7 +89,9 @@ class Settings(BaseSettings):
 
     # --- chunking -----------------------------------------------------------------------
     chunk_target_words: int = Field(
-        130, ge=20, description="Aim for chunks of about this many words (merging short paragraphs)."
+        130,
+        ge=20,
+        description="Aim for chunks of about this many words (merging short paragraphs).",
     )
     chunk_max_words: int = Field(
         190, ge=30, description="Split a paragraph longer than this at sentence ends."
@@ -117,7 +117,10 @@ class Settings(BaseSettings):
     )
     rrf_k: int = Field(60, ge=1, description="RRF damping constant.")
     dense_weight: float = Field(
-        0.4, ge=0.0, le=1.0, description="Weight of the dense score in weighted fusion (BM25 gets 1-w)."
+        0.4,
+        ge=0.0,
+        le=1.0,
+        description="Weight of the dense score in weighted fusion (BM25 gets 1-w).",
     )
     mmr_lambda: float | None = Field(
         None,
@@ -187,7 +190,7 @@ class Settings(BaseSettings):
         "free = raw model output (evaluation only).",
     )
     evidence_token_budget: int = Field(
-        360,
+        300,
         ge=50,
         description="Approximate tokens of excerpt text put in the prompt (prompt length drives "
         "time to first token on a CPU).",
@@ -199,7 +202,7 @@ class Settings(BaseSettings):
         0.6, ge=0.0, le=1.0, description="Support score a sentence needs to be shown as verified."
     )
     support_min_overlap: float = Field(
-        0.75,
+        0.8,
         ge=0.0,
         le=1.0,
         description="Least share of a sentence's content words (author names aside) that its "
@@ -249,7 +252,9 @@ class Settings(BaseSettings):
         description="Evaluation judge: entailment probability the NLI model must reach.",
     )
     max_question_chars: int = Field(
-        2000, ge=10, description="Longest question accepted; longer ones are refused with a message."
+        2000,
+        ge=10,
+        description="Longest question accepted; longer ones are refused with a message.",
     )
 
     # --- chat server --------------------------------------------------------------------
