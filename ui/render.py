@@ -8,6 +8,7 @@ HTML and bare URLs. The only markup in the output is the markup written here.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import zlib
@@ -51,7 +52,22 @@ def author_class(author: str | None) -> str:
 
     if not author:
         return ""
-    return f"ac{zlib.crc32(author.encode('utf-8')) % len(AUTHOR_COLOURS)}"
+    known = _catalog_authors()
+    # Catalog order gives every author of a small corpus a colour of their own; a hash is only
+    # the fallback for names outside it (two of the five authors collide under crc32 % 6).
+    slot = known.index(author) if author in known else zlib.crc32(author.encode("utf-8"))
+    return f"ac{slot % len(AUTHOR_COLOURS)}"
+
+
+@functools.lru_cache(maxsize=1)
+def _catalog_authors() -> tuple[str, ...]:
+    from corpus.catalog import load_catalog
+    from corpus.errors import AttestError
+
+    try:
+        return tuple(a.name for a in load_catalog(verify=False).authors)
+    except AttestError:
+        return ()
 
 
 def esc(text: object) -> str:

@@ -249,3 +249,11 @@ def test_pending_turn_shows_status_and_labelled_draft():
     html = render_chat([Turn("q", status="Loading the language model…", draft="Half a")])
     assert "Loading the language model" in html and "not yet verified" in html and "Half a" in html
     assert 'data-state="pending"' in html
+
+
+def test_catalog_authors_get_distinct_colours() -> None:
+    from corpus.catalog import load_catalog
+    from ui.render import author_class
+
+    names = [a.name for a in load_catalog(verify=False).authors]
+    assert len({author_class(n) for n in names}) == len(names)
