@@ -298,6 +298,29 @@ def _swap_into_place(tmp: Path, target: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def _sweep_abandoned_builds(target: Path) -> None:
+    """Remove temp build folders left by builders that died (e.g. SIGKILL mid-build).
+
+    A folder whose builder is still running is left alone, so two concurrent builds never delete
+    each other's work.
+    """
+    for tmp in target.parent.glob(f".{target.name}.tmp-*"):
+        pid_text = tmp.name.rsplit(".tmp-", 1)[1].split("-", 1)[0]
+        if not pid_text.isdigit() or _pid_alive(int(pid_text)):
+            continue
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _recover_swap(target: Path) -> None:
     """Finish a swap interrupted between its two renames (target gone, old copy present)."""
     if target.exists() or not target.parent.exists():
@@ -351,7 +374,9 @@ def build_index(
     }
     target = s.resolved_index_dir
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp-{uuid.uuid4().hex[:8]}")
+    _sweep_abandoned_builds(target)
+    # The builder's pid in the name lets a later build tell an abandoned folder from a live one.
+    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
     try:
         manifest["build_seconds"] = round(time.perf_counter() - t0, 3)
         _write_files(tmp, chunks, index, manifest)

@@ -196,3 +196,25 @@ def test_tiny_corpus_from_catalog(tiny_settings, fake_embedder) -> None:
     msgs.clear()
     ensure_index(tiny_settings, embedder=fake_embedder, log=msgs.append)
     assert msgs == []
+
+
+def test_abandoned_build_folders_are_swept_but_live_ones_kept(
+    settings, passages, fake_embedder
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    target = settings.resolved_index_dir
+    target.parent.mkdir(parents=True)
+    # A pid that certainly exited: a child we started and reaped.
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    abandoned = target.with_name(f".{target.name}.tmp-{dead}-0000abcd")
+    live = target.with_name(f".{target.name}.tmp-{os.getpid()}-0000beef")
+    for folder in (abandoned, live):
+        folder.mkdir()
+        (folder / FAISS_FILE).write_bytes(b"partial")
+    build_index(settings, embedder=fake_embedder, passages=passages, log=_quiet)
+    assert not abandoned.exists()
+    assert live.exists()
