@@ -173,7 +173,7 @@ def respond(
     stop_event: threading.Event | None = None,
     export_dir: Path | None = None,
     poll_s: float = 0.1,
-    heartbeat_s: float = 0.5,
+    heartbeat_s: float = 0.2,
     stop_grace_s: float = 1.0,
 ) -> Iterator[ChatView]:
     """Answer the pending question (or ``question``), yielding views: status, draft, final answer.
@@ -271,8 +271,11 @@ def respond(
         yield _view(turns, show_unverified, _export(turns, export_dir))
     finally:
         # Reached on completion, on Stop, and when the framework closes the generator because the
-        # client went away: in every case the pipeline must stop using the CPU.
+        # client went away: in every case the pipeline must stop using the CPU. Waiting for the
+        # worker keeps the generation slot held until the model has really stopped, so the next
+        # queued question never shares the CPU with a cancelled one.
         stop_event.set()
+        worker.join(timeout=stop_grace_s)
 
 
 def _await_answer(
