@@ -25,6 +25,8 @@ TOKENS_PER_WORD = 1.4
 # Relevance = this share of embedding cosine + the rest lexical coverage of the question.
 RELEVANCE_DENSE_WEIGHT = 0.6
 GAP = " … "
+# Sentences per chunk (best by lexical overlap) that are embedded for the relevance ranking.
+PREFILTER_PER_CHUNK = 4
 
 
 @dataclass(frozen=True)
@@ -195,18 +197,27 @@ def select_evidence(
     """
     s = get_settings(settings)
     per_chunk = s.evidence_sentences_per_chunk
+    qwords = set(content_words(question))
     candidates: list[tuple[Hit, list[tuple[int, int]]]] = []
     texts: list[str] = []
+    lexical_list: list[float] = []
     for hit in hits:
         spans = [(a, b) for a, b in split_sentences(hit.chunk.text) if b > a]
         if not spans:
             continue
+        cover = [_lexical_coverage(qwords, hit.chunk.text[a:b]) for a, b in spans]
+        if len(spans) > PREFILTER_PER_CHUNK:
+            # Embedding every sentence costs time before the first token; the lexical best few
+            # almost always contain the dense best.
+            keep = sorted(range(len(spans)), key=lambda i: (-cover[i], i))[:PREFILTER_PER_CHUNK]
+            spans = [spans[i] for i in sorted(keep)]
+            cover = [cover[i] for i in sorted(keep)]
         candidates.append((hit, spans))
         texts.extend(hit.chunk.text[a:b] for a, b in spans)
+        lexical_list.extend(cover)
     if not candidates:
         return []
-    qwords = set(content_words(question))
-    lexical = np.array([_lexical_coverage(qwords, t) for t in texts], dtype=np.float32)
+    lexical = np.array(lexical_list, dtype=np.float32)
     if embedder is not None:
         vectors = np.asarray(embedder.encode([question, *texts]), dtype=np.float32)
         dense = np.clip(vectors[1:] @ vectors[0], 0.0, 1.0)

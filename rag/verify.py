@@ -437,7 +437,8 @@ def _verify_once(
     for i, (claim, cited) in enumerate(parsed):
         flags: list[str] = []
         words = [w for w in content_words(claim) if w not in ignore]
-        if len(words) < 2:
+        if len(words) < 2 or claim.rstrip().endswith(":"):
+            # Too little to check, or a lead-in ("...for two reasons:") whose content never came.
             reason = "abstains" if _ABSTAIN_PHRASE.search(claim) else "no-claim"
             verdicts.append(Verdict(claim, cited, (), 0.0, False, None, (reason,)))
             continue

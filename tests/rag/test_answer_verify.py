@@ -194,7 +194,16 @@ def test_trailing_commentary_is_trimmed_not_kept():
     assert trim_tail("Nothing to trim.") is None
 
 
-@pytest.mark.parametrize("text", ["[1]", "Answer:", "", "The essays do not address this."])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[1]",
+        "Answer:",
+        "",
+        "The essays do not address this.",
+        "The KGB figure is dismissed for two reasons:",
+    ],
+)
 def test_non_claims_are_not_supported(text):
     assert not verify([text])[0].supported
 
