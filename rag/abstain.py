@@ -27,14 +27,18 @@ from rag.words import content_words
 # Chunks whose text counts as "retrieved" for coverage.
 COVERAGE_CHUNKS = 3
 PROPER_NAME_WEIGHT = 2.0
+UNKNOWN_PHRASE_FACTOR = 0.5
 _FRAMING = (
     "happen happened explanation explain account contrast compare comparison differ differently "
-    "difference quote quoted writer mean meaning answer figure given use used start according "
-    "toward towards view say said describe roughly later each both own other whose distinct "
-    "survey theory idea concrete feature point portrait"
+    "difference quote quoted writer author essay mean meaning answer use used according view "
+    "say said says describe describes think thinks argue argues claim claims each both own "
+    "other whose idea point"
 )
 
 _IDF_CACHE: dict[int, tuple[int, dict[str, int]]] = {}
+_TEXT_CACHE: dict[int, tuple[int, str]] = {}
+# Small words that may sit inside a multi-word name ("League of Nations", "Ivan the Terrible").
+_NAME_JOINERS = {"of", "the", "de", "von", "van", "del", "la", "le", "du"}
 _IDF_LOCK = threading.Lock()
 
 
@@ -47,6 +51,7 @@ class Strength:
     score: float
     missing: tuple[str, ...] = ()
     unknown_names: tuple[str, ...] = ()
+    unknown_phrases: tuple[str, ...] = ()
 
 
 def document_frequencies(chunks: Sequence[Chunk]) -> tuple[int, dict[str, int]]:
@@ -105,6 +110,75 @@ def proper_name_stems(text: str) -> set[str]:
     return out
 
 
+def proper_phrases(text: str) -> list[str]:
+    """Multi-word proper names in ``text``: runs of two or more capitalised words separated only
+    by spaces, possibly joined by small words ("of", "the"). A word that opens a sentence does
+    not start a name, and punctuation ends one.
+
+    Example::
+
+        >>> proper_phrases("What did Tucker say of the League of Nations? Compare Walter Duranty.")
+        ['League of Nations', 'Walter Duranty']
+    """
+    phrases: list[str] = []
+    run: list[str] = []
+
+    def close() -> None:
+        while run and run[-1].lower() in _NAME_JOINERS:
+            run.pop()
+        if sum(1 for w in run if w[0].isupper()) >= 2:
+            phrases.append(" ".join(run))
+        run.clear()
+
+    previous_end = 0
+    for m in re.finditer(r"[^\W\d_]+", text):
+        word, gap = m.group(), text[previous_end : m.start()]
+        previous_end = m.end()
+        if gap.strip():
+            close()
+        sentence_start = not text[: m.start()].strip() or re.search(r"[.?!:;]\W*$", gap)
+        is_name_word = word[0].isupper() and len(word) > 1 and not sentence_start
+        if is_name_word or (run and word.lower() in _NAME_JOINERS):
+            run.append(word)
+        else:
+            close()
+    close()
+    return phrases
+
+
+def _name_key(word: str) -> str:
+    # Names are matched as capitalised words ("Nations", not "nation"), plural-insensitive.
+    return word.removesuffix("s") if word[:1].isupper() else ""
+
+
+def _phrase_key(text: str) -> str:
+    return " " + " ".join(re.findall(r"[^\W_]+", text.casefold())) + " "
+
+
+def _corpus_text_for(index) -> str:
+    chunks = getattr(index, "chunks", None) or []
+    key = id(chunks)
+    with _IDF_LOCK:
+        cached = _TEXT_CACHE.get(key)
+        if cached is None or cached[0] != len(chunks):
+            text = "".join(_phrase_key(f"{c.header} {c.text}") for c in chunks)
+            cached = (len(chunks), text)
+            _TEXT_CACHE[key] = cached
+        return cached[1]
+
+
+def unknown_phrases(question: str, index) -> tuple[str, ...]:
+    """The question's multi-word proper names that occur nowhere in the indexed corpus.
+
+    Each word of "League of Nations" may occur somewhere; the name itself, never: the essays
+    cannot address what they never name.
+    """
+    if index is None or not getattr(index, "chunks", None):
+        return ()
+    corpus = _corpus_text_for(index)
+    return tuple(p for p in proper_phrases(question) if _phrase_key(p) not in corpus)
+
+
 def evidence_strength(
     question: str,
     hits: Sequence[Hit],
@@ -148,5 +222,16 @@ def evidence_strength(
     coverage = sum(w for t, w in weights.items() if t in present) / total
     missing = tuple(t for t in terms if t not in present)
     unknown = tuple(t for t in terms if df and t in proper and df.get(t, 0) == 0)
-    score = 0.0 if unknown else coverage
-    return Strength(round(coverage, 4), dense, round(score, 4), missing, unknown)
+    phrases = unknown_phrases(question, index)
+    # An unknown single name is decisive, and so is an unknown multi-word name none of whose
+    # words the evidence contains ("League of Nations"). One the evidence partly contains may be
+    # a paraphrase ("American Indians" for "the Soviets' Indians"): it only weakens the evidence.
+    names_present = {_name_key(w) for h in top for w in re.findall(r"[^\W\d_]+", h.chunk.text)}
+    absent = [
+        p
+        for p in phrases
+        if not any(_name_key(w) in names_present for w in p.split() if w[0].isupper())
+    ]
+    weakened = coverage * (UNKNOWN_PHRASE_FACTOR if phrases else 1.0)
+    score = 0.0 if unknown or absent else weakened
+    return Strength(round(coverage, 4), dense, round(score, 4), missing, unknown, phrases)
