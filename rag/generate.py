@@ -197,6 +197,8 @@ class TransformersGenerator:
             cache_root,
         )
         self.load_s: float | None = None
+        self._prefix: tuple[tuple[int, ...], object] | None = None
+        self._prefix_lock = threading.Lock()
 
     @property
     def loaded(self) -> bool:
@@ -208,6 +210,50 @@ class TransformersGenerator:
         *_, seconds = _load_transformers(*self._key)
         self.load_s = seconds
         return seconds
+
+    def _prefix_cache(self, tokenizer, lm, messages: list[dict], input_ids):
+        """A copy of the model state after the system prompt, or None.
+
+        Every question shares the system prompt, so its keys and values are computed once and
+        reused: on a CPU this cuts the time to first token by the prompt's share of the prefill.
+        Any mismatch (another template, a tokenisation that differs at the boundary) falls back
+        to a full prefill, never to a wrong prefix.
+        """
+        import copy
+
+        import torch
+
+        if not messages or messages[0].get("role") != "system" or len(messages) < 2:
+            return None
+        try:
+            rendered = tokenizer.apply_chat_template(
+                messages, add_generation_prompt=True, tokenize=False
+            )
+            cut = rendered.find(messages[1]["content"])
+            if cut <= 0:
+                return None
+            prefix_ids = tokenizer(rendered[:cut], add_special_tokens=False, return_tensors="pt")[
+                "input_ids"
+            ].to(lm.device)
+            n = prefix_ids.shape[1]
+            if (
+                n == 0
+                or n >= input_ids.shape[1]
+                or not torch.equal(input_ids[0, :n], prefix_ids[0])
+            ):
+                return None
+            key = tuple(prefix_ids[0].tolist())
+            with self._prefix_lock:
+                if self._prefix is None or self._prefix[0] != key:
+                    from transformers import DynamicCache
+
+                    cache = DynamicCache()
+                    with torch.inference_mode():
+                        cache = lm(input_ids=prefix_ids, past_key_values=cache).past_key_values
+                    self._prefix = (key, cache)
+                return copy.deepcopy(self._prefix[1])
+        except Exception:  # an optimisation must never fail an answer
+            return None
 
     def stream(
         self,
@@ -224,6 +270,7 @@ class TransformersGenerator:
         inputs = tokenizer.apply_chat_template(
             messages, add_generation_prompt=True, return_tensors="pt", return_dict=True
         ).to(lm.device)
+        prefix_cache = self._prefix_cache(tokenizer, lm, messages, inputs["input_ids"])
         # A timeout on the queue keeps this loop responsive even if the worker dies silently.
         streamer = TextIteratorStreamer(
             tokenizer, skip_prompt=True, skip_special_tokens=True, timeout=1.0
@@ -249,6 +296,8 @@ class TransformersGenerator:
             max_time=s.generation_timeout_s,
             pad_token_id=tokenizer.pad_token_id or tokenizer.eos_token_id,
         )
+        if prefix_cache is not None:
+            gen_kwargs["past_key_values"] = prefix_cache
         if s.temperature > 0:
             gen_kwargs.update(do_sample=True, temperature=s.temperature)
         else:

@@ -26,3 +26,18 @@ def test_bundled_model_answer_is_verified_and_cites_the_right_author(tmp_path, d
     assert a.sentences and all(sent.supported for sent in a.sentences)
     assert set(q["authors"]) & {c.author for c in a.citations}
     assert a.timings["ttft_s"] > 0 and a.timings["load_s"] >= 0
+
+    # The reused system-prompt state must change nothing but speed: same greedy draft.
+    from rag.generate import get_generator
+    from rag.prompt import build_messages
+
+    gen = get_generator(s)
+    messages = build_messages(q["question"], [])
+    messages[1]["content"] = (
+        "Excerpt [1]: Ticktin dismisses the KGB figure.\n" + messages[1]["content"]
+    )
+    with_prefix = "".join(gen.stream(messages, 12, None))
+    assert gen._prefix is not None
+    gen._prefix_cache = lambda *args, **kwargs: None  # type: ignore[method-assign]
+    without_prefix = "".join(gen.stream(messages, 12, None))
+    assert with_prefix == without_prefix and with_prefix.strip()
