@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from collections.abc import Sequence
@@ -99,6 +100,10 @@ class SentenceTransformerEmbedder:
     @property
     def dim(self) -> int:  # type: ignore[override]
         if self._dim is None:
+            # Checking an up-to-date index needs only the dimension: read it from the model's
+            # files when they say it, so `attest index` on a current index loads no weights.
+            self._dim = _dim_from_disk(resolve_model(self.model_setting))
+        if self._dim is None:
             self._load()
         assert self._dim is not None
         return self._dim
@@ -119,3 +124,26 @@ class SentenceTransformerEmbedder:
                 normalize_embeddings=True,
             )
         return l2_normalise(vectors)
+
+
+# Modules that keep the vector size the Pooling module reports.
+_SIZE_KEEPING_MODULES = {"Transformer", "Pooling", "Normalize"}
+
+
+def _dim_from_disk(path: str) -> int | None:
+    """The embedding size a local sentence-transformers folder declares, or None if unsure.
+
+    Only a plain Transformer -> Pooling [-> Normalize] stack is trusted; a Dense layer (or
+    anything else) may change the size, so those models are loaded instead.
+    """
+    folder = Path(path)
+    try:
+        modules = json.loads((folder / "modules.json").read_text(encoding="utf-8"))
+        kinds = {str(m["type"]).rsplit(".", 1)[-1] for m in modules}
+        if not kinds <= _SIZE_KEEPING_MODULES or "Pooling" not in kinds:
+            return None
+        pooling = next(m for m in modules if str(m["type"]).endswith("Pooling"))
+        config = json.loads((folder / pooling["path"] / "config.json").read_text(encoding="utf-8"))
+        return int(config["word_embedding_dimension"])
+    except (OSError, ValueError, KeyError, TypeError, StopIteration):
+        return None

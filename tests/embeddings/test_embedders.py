@@ -51,3 +51,39 @@ def test_bundled_model_encodes_offline() -> None:
     np.testing.assert_allclose(np.linalg.norm(v, axis=1), 1.0, rtol=1e-4)
     assert v[0] @ v[1] > 0.9 > v[0] @ v[2]
     assert e.name == "all-MiniLM-L6-v2"
+
+
+def test_dimension_is_read_from_disk_without_loading_weights() -> None:
+    from embeddings.sentence_transformer import SentenceTransformerEmbedder
+
+    emb = SentenceTransformerEmbedder()
+    assert emb.dim == 384
+    assert emb._model is None  # checking a current index must not pay the model load
+
+
+def test_dimension_from_disk_distrusts_size_changing_modules(tmp_path) -> None:
+    import json
+
+    from embeddings.sentence_transformer import _dim_from_disk
+
+    modules = [
+        {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+        {
+            "idx": 1,
+            "name": "1",
+            "path": "1_Pooling",
+            "type": "sentence_transformers.models.Pooling",
+        },
+    ]
+    (tmp_path / "1_Pooling").mkdir()
+    (tmp_path / "1_Pooling" / "config.json").write_text(
+        json.dumps({"word_embedding_dimension": 768})
+    )
+    (tmp_path / "modules.json").write_text(json.dumps(modules))
+    assert _dim_from_disk(str(tmp_path)) == 768
+    modules.append(
+        {"idx": 2, "name": "2", "path": "2_Dense", "type": "sentence_transformers.models.Dense"}
+    )
+    (tmp_path / "modules.json").write_text(json.dumps(modules))
+    assert _dim_from_disk(str(tmp_path)) is None
+    assert _dim_from_disk(str(tmp_path / "missing")) is None
