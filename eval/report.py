@@ -394,6 +394,15 @@ _PLOT_METRICS = (
 )
 
 
+def _save(fig, path: Path) -> str:
+    import matplotlib.pyplot as plt
+
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return str(path)
+
+
 def write_plots(data: dict[str, Any], out_dir: Path | str) -> list[str]:
     """metrics_by_mode.png, metrics_by_kind.png and latency.png (matplotlib, Agg backend)."""
     import matplotlib
@@ -418,11 +427,7 @@ def write_plots(data: dict[str, Any], out_dir: Path | str) -> list[str]:
     ax.set_ylim(0, 1.05)
     ax.set_title("Metrics per mode")
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    p = out / "metrics_by_mode.png"
-    fig.savefig(p, dpi=110)
-    plt.close(fig)
-    paths.append(str(p))
+    paths.append(_save(fig, out / "metrics_by_mode.png"))
 
     main = modes[0]
     kinds = list(data["per_kind"][main])
@@ -442,11 +447,7 @@ def write_plots(data: dict[str, Any], out_dir: Path | str) -> list[str]:
     ax.set_ylim(0, 1.05)
     ax.set_title(f"Metrics per question kind ({main})")
     ax.legend(fontsize=7)
-    fig.tight_layout()
-    p = out / "metrics_by_kind.png"
-    fig.savefig(p, dpi=110)
-    plt.close(fig)
-    paths.append(str(p))
+    paths.append(_save(fig, out / "metrics_by_kind.png"))
 
     fig, ax = plt.subplots(figsize=(8, 4))
     for m in modes:
@@ -460,11 +461,7 @@ def write_plots(data: dict[str, Any], out_dir: Path | str) -> list[str]:
     ax.set_ylabel("answers")
     ax.set_title("Latency")
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    p = out / "latency.png"
-    fig.savefig(p, dpi=110)
-    plt.close(fig)
-    paths.append(str(p))
+    paths.append(_save(fig, out / "latency.png"))
     return paths
 
 
