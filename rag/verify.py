@@ -386,6 +386,21 @@ def _unit_speaker(excerpt: Excerpt, a: int, b: int) -> str | None:
     return excerpt.quoted_speaker
 
 
+def unnamed_names(claim: str, source: str, ignore: frozenset[str] = frozenset()) -> list[str]:
+    """Proper names in ``claim`` that ``source`` never uses: a sentence that brings in a person,
+    party or place its excerpt does not name says more than the excerpt does.
+
+    Example::
+
+        >>> unnamed_names("He says Stalinism differs from Maoism.", "Stalinism was a terror regime.")
+        ['maoism']
+    """
+    from rag.abstain import proper_name_stems
+
+    present = set(content_words(source))
+    return sorted(n for n in proper_name_stems(claim) if n not in present and n not in ignore)
+
+
 def _verify_once(
     sentences: Sequence[str],
     excerpts: Sequence[Excerpt],
@@ -493,7 +508,11 @@ def _verify_once(
                 and "quot" not in claim.lower()
             ):
                 flags.append("speaker-as-author")
-        supported = bool(chosen) and not ({"unverbatim-quote", "speaker-as-author"} & set(flags))
+            missing = unnamed_names(claim, f"{ex.chunk.header}\n{ex.chunk.text}", ignore)
+            if missing:
+                flags.append("unnamed-entity")
+        refusing = {"unverbatim-quote", "speaker-as-author", "unnamed-entity"}
+        supported = bool(chosen) and not (refusing & set(flags))
         if not chosen:
             flags.append("unsupported")
         author = by_n[chosen[0]].author if chosen else None

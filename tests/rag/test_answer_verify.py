@@ -104,6 +104,17 @@ def test_copied_sentence_is_supported_and_invented_one_dropped():
     assert not v[1].supported and "unsupported" in v[1].flags
 
 
+def test_sentence_bringing_in_a_name_the_excerpt_never_uses_is_dropped():
+    # Every other word is the excerpt's; "Bukharin" is not: the sentence says more than it.
+    v = verify(
+        [
+            "The demobilization of the Red Army under Bukharin played no small role in forming the bureaucracy [1]."
+        ]
+    )
+    assert not v[0].supported
+    assert "unnamed-entity" in v[0].flags
+
+
 def test_wrong_citation_is_repaired():
     v = verify(["The KGB figure of around 780,000 killed is self-serving [1]."])
     assert v[0].supported
