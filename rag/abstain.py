@@ -35,8 +35,8 @@ _FRAMING = (
     "other whose idea point"
 )
 
-_IDF_CACHE: dict[int, tuple[int, dict[str, int]]] = {}
-_TEXT_CACHE: dict[int, tuple[int, str]] = {}
+# Per chunk list: (chunk count, (n_docs, document frequencies), searchable phrase text).
+_STATS_CACHE: dict[int, tuple[int, tuple[int, dict[str, int]], str]] = {}
 # Small words that may sit inside a multi-word name ("League of Nations", "Ivan the Terrible").
 _NAME_JOINERS = {"of", "the", "de", "von", "van", "del", "la", "le", "du"}
 _IDF_LOCK = threading.Lock()
@@ -72,15 +72,17 @@ def document_frequencies(chunks: Sequence[Chunk]) -> tuple[int, dict[str, int]]:
     return len(chunks), df
 
 
-def _frequencies_for(index) -> tuple[int, dict[str, int]]:
+def _corpus_stats(index) -> tuple[tuple[int, dict[str, int]], str]:
+    """Document frequencies and phrase-searchable text of the index's chunks, computed once."""
     chunks = getattr(index, "chunks", None) or []
     key = id(chunks)
     with _IDF_LOCK:
-        cached = _IDF_CACHE.get(key)
+        cached = _STATS_CACHE.get(key)
         if cached is None or cached[0] != len(chunks):
-            cached = document_frequencies(chunks)
-            _IDF_CACHE[key] = cached
-        return cached
+            text = "".join(_phrase_key(f"{c.header} {c.text}") for c in chunks)
+            cached = (len(chunks), document_frequencies(chunks), text)
+            _STATS_CACHE[key] = cached
+        return cached[1], cached[2]
 
 
 def idf(word: str, n_docs: int, df: dict[str, int]) -> float:
@@ -155,18 +157,6 @@ def _phrase_key(text: str) -> str:
     return " " + " ".join(re.findall(r"[^\W_]+", text.casefold())) + " "
 
 
-def _corpus_text_for(index) -> str:
-    chunks = getattr(index, "chunks", None) or []
-    key = id(chunks)
-    with _IDF_LOCK:
-        cached = _TEXT_CACHE.get(key)
-        if cached is None or cached[0] != len(chunks):
-            text = "".join(_phrase_key(f"{c.header} {c.text}") for c in chunks)
-            cached = (len(chunks), text)
-            _TEXT_CACHE[key] = cached
-        return cached[1]
-
-
 def unknown_phrases(question: str, index) -> tuple[str, ...]:
     """The question's multi-word proper names that occur nowhere in the indexed corpus.
 
@@ -175,7 +165,7 @@ def unknown_phrases(question: str, index) -> tuple[str, ...]:
     """
     if index is None or not getattr(index, "chunks", None):
         return ()
-    corpus = _corpus_text_for(index)
+    _, corpus = _corpus_stats(index)
     return tuple(p for p in proper_phrases(question) if _phrase_key(p) not in corpus)
 
 
@@ -208,7 +198,7 @@ def evidence_strength(
         return Strength(0.0, 0.0, 0.0)
     if not terms:
         return Strength(1.0, dense, 1.0)
-    n_docs, df = _frequencies_for(index) if index is not None else (1, {})
+    n_docs, df = _corpus_stats(index)[0] if index is not None else (1, {})
     proper = proper_name_stems(question)
     present: set[str] = set()
     for h in top:
