@@ -119,7 +119,7 @@ def evaluate_retrieval(
     "variants": {variant: {"overall", "by_kind", "by_work", "latency_ms": {"p50", "p95"},
     "per_question"}}}``. Latency is measured warm: one retrieval runs before timing starts.
     """
-    from rag.retrieve import retrieve
+    from rag.retrieval.search import retrieve
 
     s = get_settings(settings)
     if embedder is None:
@@ -127,7 +127,7 @@ def evaluate_retrieval(
 
         embedder = get_embedder(s)
     if index is None:
-        from rag.index import get_index
+        from rag.retrieval.store import get_index
 
         index = get_index(s, embedder)
     matcher = _Matcher()

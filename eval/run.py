@@ -464,13 +464,13 @@ def run_eval(
     if len(set(names)) != len(names):
         raise ModeError(f"mode given twice in {names}; list each mode once")
     if answer_fn is None:
-        from rag.answer import answer as answer_fn
+        from rag.answer.pipeline import answer as answer_fn
     if embedder is None:
         from embeddings.factory import get_embedder
 
         embedder = get_embedder(s)
     if index is None:
-        from rag.index import get_index
+        from rag.retrieval.store import get_index
 
         index = get_index(s, embedder)
 

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from corpus.settings import Settings, get_settings
-from rag.answer import Answer, Draft, Status
-from rag.lookup import Library, get_library
+from rag.answer.pipeline import Answer, Draft, Status
+from lookup.library import Library, get_library
 from ui import callbacks
 from ui.theme import CHAT_JS, CONTENT_CSS, HEADER_HTML, LOOKUP_JS, PAGE_CSS, make_theme
 
@@ -87,7 +87,7 @@ class _Runs:
 
 def _default_answer_fn(index: Any, embedder: Any, generator: Any) -> AnswerFn:
     def answer_fn(question: str, history: Any, settings: Settings, **kwargs: Any) -> Iterator[Any]:
-        from rag.answer import stream_answer
+        from rag.answer.pipeline import stream_answer
 
         yield from stream_answer(
             question,
@@ -525,13 +525,13 @@ def prepare(
         log("chat: loading the embedder…")
         embedder = get_embedder(s)
     if index is None:
-        from rag.index import get_index
+        from rag.retrieval.store import get_index
 
         log("chat: checking the index (built now if missing or stale)…")
         index = get_index(s, embedder=embedder)
     eager = s.eager_model_load if eager is None else eager
     if eager and generator is None:
-        from rag.generate import get_generator
+        from rag.generators.base import get_generator
 
         generator = get_generator(s)
         if generator is not None and hasattr(generator, "load"):

@@ -14,8 +14,8 @@ import re
 import zlib
 from collections.abc import Iterable, Sequence
 
-from rag.answer import Answer, AnswerSentence, Citation
-from rag.lookup import LookupResponse, LookupResult, ReaderPage, WorkRow, format_citation
+from rag.answer.pipeline import Answer, AnswerSentence, Citation
+from lookup.library import LookupResponse, LookupResult, ReaderPage, WorkRow, format_citation
 from ui.turn import Turn
 
 __all__ = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rag.answer import Answer
+from rag.answer.pipeline import Answer
 
 
 @dataclass(frozen=True)

@@ -93,7 +93,7 @@ def run_retrieval(args: argparse.Namespace) -> int:
     from corpus.errors import InputError
     from eval.questions import load_questions
     from eval.retrieval import evaluate_retrieval, format_retrieval_report
-    from rag.index import ensure_index
+    from rag.retrieval.store import ensure_index
 
     if args.k < 1:
         raise InputError(f"-k must be at least 1 (got {args.k})")

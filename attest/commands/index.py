@@ -15,7 +15,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rag.index import clear_index_cache, ensure_index
+    from rag.retrieval.store import clear_index_cache, ensure_index
 
     settings = settings_from_args(args)
     t0 = time.perf_counter()

@@ -24,7 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from corpus.errors import InputError
-    from rag.retrieve import retrieve
+    from rag.retrieval.search import retrieve
 
     if not args.query.strip():
         raise InputError('the search query is empty: pass some words, e.g. attest search "purges"')

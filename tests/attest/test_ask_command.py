@@ -14,7 +14,7 @@ from embeddings.fake import FakeEmbedder
 @pytest.fixture
 def cli(tmp_path, monkeypatch):
     import embeddings.factory
-    from rag.index import clear_index_cache
+    from rag.retrieval.store import clear_index_cache
 
     emb = FakeEmbedder(dim=32)
     monkeypatch.setattr(embeddings.factory, "get_embedder", lambda settings=None: emb)

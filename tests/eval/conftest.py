@@ -14,6 +14,6 @@ def fake_embedder():
 
 @pytest.fixture
 def tmp_index(settings, fake_embedder):
-    from rag.index import get_index
+    from rag.retrieval.store import get_index
 
     return get_index(settings, fake_embedder)

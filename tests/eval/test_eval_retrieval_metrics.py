@@ -47,7 +47,7 @@ def test_load_questions_validates_with_line_numbers(tmp_path) -> None:
 
 
 def test_evaluate_on_tiny_corpus(tiny_settings_eval, fake_embedder_eval) -> None:
-    from rag.index import ensure_index
+    from rag.retrieval.store import ensure_index
 
     idx = ensure_index(tiny_settings_eval, embedder=fake_embedder_eval, log=lambda m: None)
     qs = [

@@ -41,7 +41,7 @@ def fake_emb(monkeypatch: pytest.MonkeyPatch) -> FakeEmbedder:
 @pytest.fixture
 def built_index(rel_settings: Settings, fake_emb: FakeEmbedder):
     """The tiny corpus indexed with the fake embedder; the process cache is cleared after."""
-    from rag.index import clear_index_cache, ensure_index
+    from rag.retrieval.store import clear_index_cache, ensure_index
 
     clear_index_cache()
     index = ensure_index(rel_settings, embedder=fake_emb, log=lambda _msg: None)
@@ -82,7 +82,7 @@ HOSTILE = (
 
 def make_pipeline(tmp_path: Path, extra: str | None, emb: FakeEmbedder):
     """(settings, index) over a tiny corpus whose Ben Sample essay ends with ``extra``."""
-    from rag.index import clear_index_cache, ensure_index
+    from rag.retrieval.store import clear_index_cache, ensure_index
 
     corpus = write_tiny_corpus(tmp_path / "corpus-extra", extra_passage_text=extra)
     s = get_settings(
@@ -95,7 +95,7 @@ def make_pipeline(tmp_path: Path, extra: str | None, emb: FakeEmbedder):
 def answer_fn_for(index, emb, generator):
     """An answer function with the real pipeline (rag.answer.stream_answer) and injected parts,
     shaped like the one the chat app passes to ui.callbacks.respond."""
-    from rag.answer import stream_answer
+    from rag.answer.pipeline import stream_answer
 
     def answer_fn(question, history, settings, **kw):
         yield from stream_answer(
@@ -135,7 +135,7 @@ class TimedGenerator:
     generation started and ended."""
 
     def __init__(self, delay_s: float, words: int = 60) -> None:
-        from rag.generate import FakeGenerator
+        from rag.generators.base import FakeGenerator
 
         script = " ".join(["The bureaucracy grew because the revolution remained isolated."] * 8)
         self.inner = FakeGenerator(" ".join(script.split()[:words]) + " [1]", delay_s=delay_s)
@@ -165,7 +165,7 @@ def serve_tiny(tmp_path, monkeypatch):
     """
     import os
 
-    from rag.index import ensure_index
+    from rag.retrieval.store import ensure_index
     from ui.app import launch
 
     monkeypatch.setenv("GRADIO_TEMP_DIR", os.environ.get("GRADIO_TEMP_DIR", str(tmp_path)))

@@ -9,8 +9,8 @@ import pytest
 
 from attest.cli import main
 from corpus.errors import InputError
-from rag.answer import ABSTAIN_MESSAGE, Answer, stream_answer
-from rag.generate import FakeGenerator
+from rag.answer.pipeline import ABSTAIN_MESSAGE, Answer, stream_answer
+from rag.generators.base import FakeGenerator
 from ui import callbacks
 
 HUGE = "why " * 25_000  # 100 KB
@@ -107,7 +107,7 @@ def ask(tmp_path, fake_emb, monkeypatch, capsys, pipeline_factory):
     monkeypatch.chdir(tmp_path)  # no attest.toml of the checkout is read
 
     def run(question: str) -> tuple[int, str, str]:
-        from rag.index import clear_index_cache
+        from rag.retrieval.store import clear_index_cache
 
         clear_index_cache()
         rc = main(["--corpus", str(s.corpus_dir), "--data-dir", str(s.data_dir), "ask", question])

@@ -13,7 +13,7 @@ import pytest
 from attest.cli import main
 from corpus.errors import IndexFileError
 from embeddings.fake import FakeEmbedder
-from rag.index import (
+from rag.retrieval.store import (
     CHUNKS_FILE,
     FAISS_FILE,
     MANIFEST_FILE,

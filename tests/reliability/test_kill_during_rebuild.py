@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from corpus.settings import PROJECT_ROOT
-from rag.index import CHUNKS_FILE, FAISS_FILE, MANIFEST_FILE, clear_index_cache, ensure_index
+from rag.retrieval.store import CHUNKS_FILE, FAISS_FILE, MANIFEST_FILE, clear_index_cache, ensure_index
 
 DRIVER = r"""
 import os, sys, time
@@ -31,7 +31,7 @@ from embeddings.fake import FakeEmbedder
 emb = FakeEmbedder(dim=int(os.environ["FAKE_DIM"]))
 embeddings.factory.get_embedder = lambda settings=None: emb
 
-import rag.index as ri
+import rag.retrieval.store as ri
 
 STEP = os.environ["PAUSE_AT"]
 MARKER = Path(os.environ["PAUSE_MARKER"])

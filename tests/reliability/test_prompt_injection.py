@@ -9,9 +9,9 @@ import re
 
 import pytest
 
-from rag.answer import stream_answer
-from rag.generate import FakeGenerator
-from rag.prompt import SYSTEM_PROMPT
+from rag.answer.pipeline import stream_answer
+from rag.generators.base import FakeGenerator
+from rag.answer.write import SYSTEM_PROMPT
 from ui import callbacks
 from ui.render import render_chat
 

@@ -14,9 +14,9 @@ from corpus.load import load_passages
 from corpus.passage import Passage
 from corpus.settings import Settings, get_settings
 from corpus.testing import write_tiny_corpus
-from rag.answer import Answer, AnswerSentence, Citation, Draft, Status
-from rag.chunking import Chunk
-from rag.lookup import Library
+from rag.answer.pipeline import Answer, AnswerSentence, Citation, Draft, Status
+from rag.retrieval.chunking import Chunk
+from lookup.library import Library
 
 HOSTILE = (
     "Hostile text <img src=x onerror=alert(1)> then <script>alert(2)</script> then "
@@ -179,7 +179,7 @@ class RecordingGenerator:
     """Wraps the fake generator and records when each generation ran (to check concurrency)."""
 
     def __init__(self, delay_s: float) -> None:
-        from rag.generate import FakeGenerator
+        from rag.generators.base import FakeGenerator
 
         self.inner = FakeGenerator(delay_s=delay_s)
         self.name = "fake"
@@ -200,7 +200,7 @@ def serve(
 ) -> Served:
     """Launch the chat in-process on a free loopback port (caller closes ``served.demo``)."""
     from embeddings import FakeEmbedder
-    from rag.index import ensure_index
+    from rag.retrieval.store import ensure_index
     from ui.app import launch
 
     corpus = write_tiny_corpus(tmp / "corpus", extra_passage_text=extra)

@@ -7,8 +7,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from rag.answer import Answer, AnswerSentence
-from rag.lookup import Library
+from rag.answer.pipeline import Answer, AnswerSentence
+from lookup.library import Library
 from ui.render import (
     esc,
     highlight,

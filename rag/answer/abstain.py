@@ -20,9 +20,9 @@ import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from rag.chunking import Chunk
-from rag.retrieve import Hit
-from rag.words import content_words
+from rag.retrieval.chunking import Chunk
+from rag.retrieval.search import Hit
+from rag.text.lexicon import content_words
 
 # Chunks whose text counts as "retrieved" for coverage.
 COVERAGE_CHUNKS = 3
@@ -59,7 +59,7 @@ def document_frequencies(chunks: Sequence[Chunk]) -> tuple[int, dict[str, int]]:
 
     Example::
 
-        >>> from rag.chunking import Chunk
+        >>> from rag.retrieval.chunking import Chunk
         >>> mk = lambda t: Chunk("i", "w", "A", "T", None, "", "body", "a", t, "", "f", 0, 1)
         >>> n, df = document_frequencies([mk("purges and terror"), mk("the purges")])
         >>> n, df["purg"], df["terror"]
@@ -182,7 +182,7 @@ def evidence_strength(
 
     Example::
 
-        >>> from rag.chunking import Chunk
+        >>> from rag.retrieval.chunking import Chunk
         >>> c = Chunk("i", "w", "A", "T", None, "", "body", "a", "Kirov was murdered in 1934.",
         ...           "", "f", 0, 1)
         >>> s = evidence_strength("Who murdered Kirov?", [Hit(c, 1.0, dense_score=0.6)])

@@ -4,7 +4,7 @@ from types import SimpleNamespace as W
 
 import pytest
 
-from rag.authors import author_variants, detect_authors, title_variants
+from rag.text.names import author_variants, detect_authors, title_variants
 
 WORKS = [
     W(work_id="trotsky-thermidor", author="Leon Trotsky", year=1936,

@@ -8,8 +8,8 @@ import pytest
 
 from corpus.errors import IndexFileError
 from embeddings.fake import FakeEmbedder
-from rag import index as index_mod
-from rag.index import (
+from rag.retrieval import store as index_mod
+from rag.retrieval.store import (
     CHUNKS_FILE,
     FAISS_FILE,
     MANIFEST_FILE,

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from corpus.passage import Passage, PassageKind, QuoteSpan
 from corpus.settings import Settings, get_settings
-from rag.sentences import split_sentences
+from rag.text.sentences import split_sentences
 
 # Bump when the chunking rules change, so indexes built by the old rules count as stale.
 CHUNKER_VERSION = 2

@@ -11,7 +11,7 @@ from corpus.errors import InputError
 from corpus.settings import get_settings
 from corpus.testing import write_tiny_corpus
 from embeddings.fake import FakeEmbedder
-from rag.answer import (
+from rag.answer.pipeline import (
     ABSTAIN_MESSAGE,
     FALLBACK_MESSAGE,
     Answer,
@@ -19,12 +19,12 @@ from rag.answer import (
     answer,
     stream_answer,
 )
-from rag.generate import FakeGenerator
+from rag.generators.base import FakeGenerator
 
 
 @pytest.fixture
 def tiny(tmp_path, settings):
-    from rag.index import clear_index_cache, ensure_index
+    from rag.retrieval.store import clear_index_cache, ensure_index
 
     corpus = write_tiny_corpus(tmp_path / "corpus")
     s = get_settings(settings, corpus_dir=corpus)
@@ -184,7 +184,7 @@ def test_stop_event_cancels_answering(tiny):
 
 
 def test_generator_error_falls_back_to_quotes(tiny):
-    from rag.generate import GeneratorError
+    from rag.generators.base import GeneratorError
 
     class Broken:
         name = "broken"

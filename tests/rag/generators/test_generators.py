@@ -11,7 +11,7 @@ from typing import ClassVar
 import pytest
 
 from corpus.settings import get_settings
-from rag.generate import (
+from rag.generators.base import (
     FakeGenerator,
     GeneratorError,
     OpenAIGenerator,

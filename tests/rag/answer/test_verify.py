@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from corpus.passage import QuoteSpan
-from rag.chunking import Chunk
-from rag.evidence import EvidenceSentence, Excerpt
-from rag.retrieve import Hit
-from rag.verify import (
+from rag.retrieval.chunking import Chunk
+from rag.answer.select import EvidenceSentence, Excerpt
+from rag.retrieval.search import Hit
+from rag.answer.verify import (
     negation_mismatch,
     number_mismatch,
     parse_markers,

@@ -8,7 +8,7 @@ import pytest
 
 from corpus.errors import InputError
 from corpus.settings import get_settings
-from rag.question import clean_question, is_comparison, resolve_followup, understand
+from rag.answer.question import clean_question, is_comparison, resolve_followup, understand
 
 WORKS = [
     W(

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rag.sentences import sentences, split_sentences
+from rag.text.sentences import sentences, split_sentences
 
 
 @pytest.mark.parametrize(

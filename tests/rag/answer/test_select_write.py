@@ -5,10 +5,10 @@ from __future__ import annotations
 from corpus.passage import QuoteSpan
 from corpus.settings import get_settings
 from embeddings.fake import FakeEmbedder
-from rag.chunking import Chunk
-from rag.evidence import excerpt_label, select_evidence
-from rag.prompt import SYSTEM_PROMPT, build_messages
-from rag.retrieve import Hit
+from rag.retrieval.chunking import Chunk
+from rag.answer.select import excerpt_label, select_evidence
+from rag.answer.write import SYSTEM_PROMPT, build_messages
+from rag.retrieval.search import Hit
 
 
 def chunk(text: str, author="Alvin W. Gouldner", quotes=(), n=1) -> Chunk:

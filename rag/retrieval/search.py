@@ -3,7 +3,7 @@
 One query runs through these steps:
 
 1. *Plan*: explicit ``authors``/``works`` filters restrict the search; otherwise the authors and
-   works the question names (:mod:`rag.authors`) restrict it (or boost them, per
+   works the question names (:mod:`rag.text.names`) restrict it (or boost them, per
    ``settings.detected_authors``). Two or more authors make a *balanced* search: each author's
    best passages, interleaved, so an answer can show each side.
 2. *Score*: dense (FAISS inner product of normalised embeddings) and lexical (BM25 over header +
@@ -23,8 +23,8 @@ from typing import Any, Literal
 import numpy as np
 
 from corpus.settings import Settings, get_settings
-from rag.authors import Detection, detect_authors
-from rag.chunking import Chunk
+from rag.text.names import Detection, detect_authors
+from rag.retrieval.chunking import Chunk
 
 
 @dataclass(frozen=True)
@@ -310,7 +310,7 @@ def retrieve(
 
         embedder = get_embedder(s)
     if index is None:
-        from rag.index import get_index
+        from rag.retrieval.store import get_index
 
         index = get_index(s, embedder)
     if not len(index.chunks) or not query.strip():

@@ -22,9 +22,9 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from corpus.settings import Settings, get_settings
-from rag.evidence import Excerpt
-from rag.question import AuthorNames, find_authors, surname
-from rag.words import NEGATIONS, content_words, fold, normalise_for_match, numbers, stem, tokens
+from rag.answer.select import Excerpt
+from rag.answer.question import AuthorNames, find_authors, surname
+from rag.text.lexicon import NEGATIONS, content_words, fold, normalise_for_match, numbers, stem, tokens
 
 # --- citation markers -----------------------------------------------------------------------
 
@@ -76,7 +76,7 @@ def split_draft(draft: str) -> list[str]:
         >>> split_draft("1. Trotsky blamed the bureaucracy. [1] He wrote in 1936 [2].\\n- Done.")
         ['Trotsky blamed the bureaucracy [1].', 'He wrote in 1936 [2].', 'Done.']
     """
-    from rag.sentences import split_sentences
+    from rag.text.sentences import split_sentences
 
     text = _LIST_LEAD.sub("", draft)
     text = _MARKERS_AFTER_END.sub(lambda m: f" {m.group(2).strip()}{m.group(1)}", text)
@@ -395,7 +395,7 @@ def unnamed_names(claim: str, source: str, ignore: frozenset[str] = frozenset())
         >>> unnamed_names("He says Stalinism differs from Maoism.", "Stalinism was a terror regime.")
         ['maoism']
     """
-    from rag.abstain import proper_name_stems
+    from rag.answer.abstain import proper_name_stems
 
     present = set(content_words(source))
     return sorted(n for n in proper_name_stems(claim) if n not in present and n not in ignore)

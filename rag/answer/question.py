@@ -291,7 +291,7 @@ def understand(
         >>> q.authors, q.is_comparison
         (('Leon Trotsky', 'Hillel H. Ticktin'), True)
     """
-    from rag.authors import detect_authors
+    from rag.text.names import detect_authors
 
     s = get_settings(settings)
     works = catalog_works(s) if works is None else works

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from corpus.settings import Settings, get_settings
-from rag.chunking import Chunk
-from rag.words import content_words
+from rag.retrieval.chunking import Chunk
+from rag.text.lexicon import content_words
 
 AnswerMode = Literal["grounded", "extractive", "free"]
 
@@ -121,7 +121,7 @@ def _history_questions(history) -> list[str]:
 
 def _quote_item(excerpt, k: int) -> _Item:
     """``Author (Work, year)[, quoting X]: "sentence"`` for kept sentence ``k`` of ``excerpt``."""
-    from rag.evidence import work_citation
+    from rag.answer.select import work_citation
 
     es = excerpt.sentences[k]
     who = excerpt.author
@@ -295,11 +295,11 @@ def stream_answer(
     sentences in ``Answer.sentences`` (``supported=False``); they are always in ``Answer.dropped``.
     ``generator`` overrides the configured one (``False`` = none: extractive).
     """
-    from rag.abstain import evidence_strength
-    from rag.evidence import select_evidence
-    from rag.prompt import build_messages
-    from rag.question import catalog_works, names_of, understand
-    from rag.verify import split_draft, verify_sentences
+    from rag.answer.abstain import evidence_strength
+    from rag.answer.select import select_evidence
+    from rag.answer.write import build_messages
+    from rag.answer.question import catalog_works, names_of, understand
+    from rag.answer.verify import split_draft, verify_sentences
 
     s = get_settings(settings)
     mode = mode or s.answer_mode
@@ -310,14 +310,14 @@ def stream_answer(
     author_names = names_of(works_catalog)
 
     # --- retrieve -------------------------------------------------------------------------
-    from rag.retrieve import retrieve
+    from rag.retrieval.search import retrieve
 
     if embedder is None:
         from embeddings.factory import get_embedder
 
         embedder = get_embedder(s)
     if index is None:
-        from rag.index import get_index
+        from rag.retrieval.store import get_index
 
         yield Status("Searching the essays…")
         index = get_index(s, embedder)
@@ -371,7 +371,7 @@ def stream_answer(
 
     # --- generate --------------------------------------------------------------------------
     if generator is None and mode != "extractive":
-        from rag.generate import get_generator
+        from rag.generators.base import get_generator
 
         generator = get_generator(s)
 
@@ -394,7 +394,7 @@ def stream_answer(
         yield extractive()
         return
 
-    from rag.generate import GeneratorError
+    from rag.generators.base import GeneratorError
 
     message = None
     if not getattr(generator, "loaded", True):
@@ -432,7 +432,7 @@ def stream_answer(
         truncated.append(_Item(last, (), 0.0, False, None, ("truncated",)))
 
     if mode == "free":
-        from rag.verify import parse_markers
+        from rag.answer.verify import parse_markers
 
         items = []
         for text in raw_sentences:

@@ -4,9 +4,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from rag.abstain import UNKNOWN_PHRASE_FACTOR, evidence_strength, proper_phrases
-from rag.chunking import Chunk
-from rag.retrieve import Hit
+from rag.answer.abstain import UNKNOWN_PHRASE_FACTOR, evidence_strength, proper_phrases
+from rag.retrieval.chunking import Chunk
+from rag.retrieval.search import Hit
 
 
 def _chunk(text: str, i: int = 0) -> Chunk:

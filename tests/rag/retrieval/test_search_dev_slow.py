@@ -10,7 +10,7 @@ import pytest
 
 from eval.questions import load_questions
 from eval.retrieval import evaluate_retrieval, format_retrieval_report
-from rag.index import ensure_index
+from rag.retrieval.store import ensure_index
 
 
 @pytest.mark.slow

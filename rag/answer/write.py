@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from rag.evidence import Excerpt
+from rag.answer.select import Excerpt
 
 SYSTEM_PROMPT = (
     "Answer the question using ONLY the numbered excerpts.\n"

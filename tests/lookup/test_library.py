@@ -11,7 +11,7 @@ from corpus.load import load_passages
 from corpus.passage import Passage
 from corpus.settings import get_settings
 from corpus.testing import write_tiny_corpus
-from rag.lookup import Library, citation_string, fold_with_map, format_citation, locator
+from lookup.library import Library, citation_string, fold_with_map, format_citation, locator
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from corpus.settings import get_settings
 @pytest.mark.slow
 def test_bundled_model_answer_is_verified_and_cites_the_right_author(tmp_path, dev_questions_path):
     from embeddings.factory import get_embedder
-    from rag.answer import answer
-    from rag.index import ensure_index
+    from rag.answer.pipeline import answer
+    from rag.retrieval.store import ensure_index
 
     s = get_settings(None, data_dir=tmp_path / "data", generator_backend="transformers")
     rows = [json.loads(line) for line in dev_questions_path.read_text().splitlines() if line]
@@ -28,8 +28,8 @@ def test_bundled_model_answer_is_verified_and_cites_the_right_author(tmp_path, d
     assert a.timings["ttft_s"] > 0 and a.timings["load_s"] >= 0
 
     # The reused system-prompt state must change nothing but speed: same greedy draft.
-    from rag.generate import get_generator
-    from rag.prompt import build_messages
+    from rag.generators.base import get_generator
+    from rag.answer.write import build_messages
 
     gen = get_generator(s)
     messages = build_messages(q["question"], [])

@@ -2,7 +2,7 @@
 
 Every backend implements :class:`Generator` — ``stream(messages, max_new_tokens, stop_event)``
 yields text pieces as they are produced and stops early when ``stop_event`` is set. The pipeline
-never trusts what a generator writes: :mod:`rag.verify` checks every sentence.
+never trusts what a generator writes: :mod:`rag.answer.verify` checks every sentence.
 
 Backends:
 

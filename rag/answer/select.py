@@ -15,10 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from corpus.settings import Settings, get_settings
-from rag.chunking import Chunk
-from rag.retrieve import Hit
-from rag.sentences import split_sentences
-from rag.words import content_words
+from rag.retrieval.chunking import Chunk
+from rag.retrieval.search import Hit
+from rag.text.sentences import split_sentences
+from rag.text.lexicon import content_words
 
 # Tokens per word of English prose for the SmolLM2/Llama-style tokenizers (measured ~1.3-1.4).
 TOKENS_PER_WORD = 1.4
@@ -114,7 +114,7 @@ def work_citation(chunk: Chunk) -> str:
 
     Example::
 
-        >>> from rag.chunking import Chunk
+        >>> from rag.retrieval.chunking import Chunk
         >>> c = Chunk("id", "w", "Leon Trotsky", "The Soviet Thermidor", 1936, "", "body", "a",
         ...           "t", "h", "f", 0, 1)
         >>> work_citation(c)
@@ -128,7 +128,7 @@ def excerpt_label(chunk: Chunk, speaker: str | None = None) -> str:
 
     Example::
 
-        >>> from rag.chunking import Chunk
+        >>> from rag.retrieval.chunking import Chunk
         >>> c = Chunk("id", "w", "Alvin W. Gouldner", "Stalinism", 1978, "II", "body", "a",
         ...           "t", "h", "f", 0, 1)
         >>> excerpt_label(c, "Albert Jay Nock")
@@ -151,7 +151,7 @@ def speaker_at(chunk: Chunk, start: int, end: int) -> str | None:
     Example::
 
         >>> from corpus.passage import QuoteSpan
-        >>> from rag.chunking import Chunk
+        >>> from rag.retrieval.chunking import Chunk
         >>> c = Chunk("id", "w", "A", "T", None, "", "body", "a", 'He said: "All is lost." Then.',
         ...           "h", "f", 0, 1, quotes=(QuoteSpan(9, 23, "Bukharin"),))
         >>> speaker_at(c, 9, 23), speaker_at(c, 24, 29)

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from corpus.passage import QuoteSpan
 from corpus.settings import get_settings
-from rag.chunking import chunk_passages, make_header, word_count
-from rag.sentences import split_sentences
+from rag.retrieval.chunking import chunk_passages, make_header, word_count
+from rag.text.sentences import split_sentences
 
 
 def _sentence(i: int, words: int = 9) -> str:
