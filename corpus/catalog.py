@@ -62,12 +62,6 @@ class Work:
     footnotes: str = "numbered"
     path: Path = field(default=Path(), compare=False)
 
-    @property
-    def citation_name(self) -> str:
-        """``Author, Title (year)`` for display."""
-        year = f" ({self.year})" if self.year else ""
-        return f"{self.author}, {self.title}{year}"
-
 
 @dataclass(frozen=True)
 class Catalog:

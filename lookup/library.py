@@ -15,16 +15,17 @@ ignored) and reports the match as inexact.
 from __future__ import annotations
 
 import functools
-import math
 import re
 import unicodedata
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from corpus.cite import citation_string
 from corpus.passage import Passage
 from corpus.settings import Settings, get_settings
+from rag.retrieval.bm25 import LexicalIndex
+from rag.text.tokens import search_terms
 
 SearchHow = Literal["auto", "phrase", "keyword", "anchor"]
 
@@ -34,11 +35,8 @@ __all__ = [
     "LookupResult",
     "ReaderPage",
     "WorkRow",
-    "citation_string",
     "fold_with_map",
-    "format_citation",
     "get_library",
-    "locator",
 ]
 
 # Characters folded to a plain ASCII equivalent before matching (typography, not meaning).
@@ -75,11 +73,7 @@ _QUERY_MARKERS = re.compile(
     r"<sup>[^<]{0,40}</sup>|\^\{[^{}]{0,40}\}|[⁰¹²³⁴⁵⁶⁷⁸⁹]+|<[^>]{0,80}>|\\math(?:bf|rm|it)\{",
     re.IGNORECASE,
 )
-_STOPWORDS = frozenset(
-    """a an and are as at be but by did do does for from had has have he her his how i if in into
-    is it its of on or our she so than that the their them then there these they this those to was
-    were what when where which who whom why will with would you""".split()  # noqa: SIM905
-)
+
 
 
 def fold_with_map(text: str) -> tuple[str, list[int]]:
@@ -131,53 +125,6 @@ def _fold(text: str) -> str:
 
 def _words(text: str) -> list[str]:
     return _WORD.findall(_fold(text))
-
-
-def locator(passage: Passage) -> str:
-    """The part of a passage's anchor after its work id (``§II ¶4``), used in citations.
-
-    Example::
-
-        >>> p = Passage("w", "A", "T", 1977, "II", 4, "w §II ¶4", "x", "body", 0, 1)
-        >>> locator(p)
-        '§II ¶4'
-    """
-    anchor = passage.anchor.strip()
-    if anchor.startswith(passage.work_id):
-        rest = anchor[len(passage.work_id) :].strip()
-        if rest:
-            return rest
-    if passage.kind == "footnote" and passage.note_no is not None:
-        return f"note {passage.note_no}"
-    section = f"§{passage.section} " if passage.section else ""
-    return f"{section}¶{passage.paragraph_no}"
-
-
-def citation_string(passage: Passage) -> str:
-    """A full, copyable citation of one passage.
-
-    Example::
-
-        >>> p = Passage("tucker-revolution-from-above", "Robert C. Tucker",
-        ...             "Stalinism as Revolution from Above", 1977, "II", 4,
-        ...             "tucker-revolution-from-above §II ¶4", "...", "body", 0, 3)
-        >>> citation_string(p)
-        'Robert C. Tucker, "Stalinism as Revolution from Above" (1977), §II ¶4'
-    """
-    return format_citation(passage.author, passage.title, passage.year, locator(passage))
-
-
-def format_citation(author: str, title: str, year: int | None, where: str) -> str:
-    """``Author, "Title" (year), where`` — the one citation format of attest.
-
-    Example::
-
-        >>> format_citation("Leon Trotsky", "The Soviet Thermidor", None, "§1 ¶2")
-        'Leon Trotsky, "The Soviet Thermidor", §1 ¶2'
-    """
-    when = f" ({year})" if year is not None else ""
-    tail = f", {where}" if where else ""
-    return f'{author}, "{title}"{when}{tail}'
 
 
 @dataclass(frozen=True)
@@ -258,7 +205,7 @@ class Library:
                 if p.kind == "footnote" and p.note_no is not None:
                     self._notes.setdefault((work_id, p.note_no), p)
         self._phrase_index: dict[str, tuple[str, list[int], list[int]]] | None = None
-        self._bm25: _Bm25 | None = None
+        self._bm25: LexicalIndex | None = None
 
     # --- catalogue -------------------------------------------------------------------------
 
@@ -530,25 +477,28 @@ class Library:
         works: Sequence[str] | None = None,
     ) -> LookupResponse:
         """Passages ranked by BM25 for the query's words, with those words highlighted."""
-        terms = [w for w in _words(query) if w not in _STOPWORDS] or _words(query)
+        terms = set(search_terms(query))
         if not terms:
-            return LookupResponse(query, "keyword", (), "Type at least one word to search for.")
+            return LookupResponse(
+                query,
+                "keyword",
+                (),
+                "Type at least one word that is not a common word (like 'the' or 'which').",
+            )
         if self._bm25 is None:
-            self._bm25 = _Bm25([_words(p.text) for p in self.passages])
-        scores = self._bm25.scores(terms)
+            self._bm25 = LexicalIndex([p.text for p in self.passages])
+        scores = self._bm25.scores(query)
         order = sorted(
             (i for i, s in enumerate(scores) if s > 0),
             key=lambda i: (-scores[i], i),
         )
         results = []
-        wanted = set(terms)
         for i in order:
             p = self.passages[i]
             if not self._allowed(p.work_id, authors, works):
                 continue
-            results.append(
-                self.result(p, "keyword", score=scores[i], spans=_term_spans(p.text, wanted))
-            )
+            spans = _term_spans(p.text, terms)
+            results.append(self.result(p, "keyword", score=float(scores[i]), spans=spans))
             if len(results) >= limit:
                 break
         if not results:
@@ -594,39 +544,12 @@ def _anchor_key(text: str) -> str:
 
 
 def _term_spans(text: str, terms: set[str]) -> tuple[tuple[int, int], ...]:
-    folded, where = fold_with_map(text)
+    """Spans of the words of ``text`` whose search stem is one of ``terms`` (what matched)."""
     return tuple(
-        (where[m.start()], where[m.end() - 1] + 1)
-        for m in _WORD.finditer(folded)
-        if m.group() in terms
+        (m.start(), m.end())
+        for m in _WORD.finditer(text)
+        if (found := search_terms(m.group())) and found[0] in terms
     )
-
-
-class _Bm25:
-    """Okapi BM25 over tokenised documents (a few hundred passages: plain Python is enough)."""
-
-    def __init__(self, docs: list[list[str]], k1: float = 1.5, b: float = 0.75) -> None:
-        self.k1, self.b = k1, b
-        self.tf = [Counter(d) for d in docs]
-        self.len = [len(d) for d in docs]
-        self.avg = (sum(self.len) / len(docs)) if docs else 0.0
-        df: Counter[str] = Counter()
-        for c in self.tf:
-            df.update(c.keys())
-        n = len(docs)
-        self.idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
-
-    def scores(self, terms: Sequence[str]) -> list[float]:
-        out = []
-        for tf, length in zip(self.tf, self.len, strict=True):
-            s = 0.0
-            for t in terms:
-                f = tf.get(t, 0)
-                if f:
-                    norm = f + self.k1 * (1 - self.b + self.b * length / (self.avg or 1))
-                    s += self.idf[t] * f * (self.k1 + 1) / norm
-            out.append(s)
-        return out
 
 
 def _load_passages(settings: Settings) -> list[Passage]:

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from corpus.settings import Settings, get_settings
-from rag.answer.pipeline import Answer, Draft, Status
 from lookup.library import Library, get_library
+from rag.answer.types import Answer, Draft, Status
 from ui import callbacks
 from ui.theme import CHAT_JS, CONTENT_CSS, HEADER_HTML, LOOKUP_JS, PAGE_CSS, make_theme
 

@@ -22,8 +22,8 @@ from typing import Any
 
 from corpus.errors import AttestError
 from corpus.settings import Settings, get_settings
-from rag.answer.pipeline import Answer, Draft, Status
 from lookup.library import Library, LookupResponse, SearchHow
+from rag.answer.types import Answer, Draft, Status
 from ui.export import write_conversation
 from ui.render import (
     citation_text,

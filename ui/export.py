@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from rag.answer.pipeline import Answer, AnswerSentence, Citation
+from rag.answer.types import Answer, AnswerSentence, Citation
 from ui.render import citation_text, sanitize_model_text, split_verified
 from ui.turn import Turn
 

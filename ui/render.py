@@ -14,8 +14,9 @@ import re
 import zlib
 from collections.abc import Iterable, Sequence
 
-from rag.answer.pipeline import Answer, AnswerSentence, Citation
-from lookup.library import LookupResponse, LookupResult, ReaderPage, WorkRow, format_citation
+from corpus.cite import format_citation, locator
+from lookup.library import LookupResponse, LookupResult, ReaderPage, WorkRow
+from rag.answer.types import Answer, AnswerSentence, Citation
 from ui.turn import Turn
 
 __all__ = [
@@ -131,11 +132,7 @@ def highlight(text: str, spans: Iterable[tuple[int, int]], *, css_class: str = "
 
 def citation_locator(c: Citation) -> str:
     """``§II ¶4`` from a citation's anchor (the anchor minus its work id)."""
-    anchor = c.anchor.strip()
-    work_id = c.chunk.work_id
-    if work_id and anchor.startswith(work_id):
-        return anchor[len(work_id) :].strip()
-    return anchor
+    return locator(c.anchor, c.chunk.work_id)
 
 
 def citation_text(c: Citation) -> str:

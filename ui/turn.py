@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rag.answer.pipeline import Answer
+from rag.answer.types import Answer
 
 
 @dataclass(frozen=True)

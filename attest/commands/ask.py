@@ -52,7 +52,8 @@ def _marked(excerpt: str, span: tuple[int, int] | None) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rag.answer.pipeline import Answer, Draft, Status, stream_answer
+    from rag.answer.pipeline import stream_answer
+    from rag.answer.types import Answer, Draft, Status
 
     settings = settings_from_args(args)
     final: Answer | None = None

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 
 from rag.retrieval.chunking import Chunk
 from rag.retrieval.search import Hit
-from rag.text.lexicon import content_words
+from rag.text.names import proper_name_stems, proper_phrases
+from rag.text.tokens import content_words
 
 # Chunks whose text counts as "retrieved" for coverage.
 COVERAGE_CHUNKS = 3
@@ -37,8 +38,6 @@ _FRAMING = (
 
 # Per chunk list: (chunk count, (n_docs, document frequencies), searchable phrase text).
 _STATS_CACHE: dict[int, tuple[int, tuple[int, dict[str, int]], str]] = {}
-# Small words that may sit inside a multi-word name ("League of Nations", "Ivan the Terrible").
-_NAME_JOINERS = {"of", "the", "de", "von", "van", "del", "la", "le", "du"}
 _IDF_LOCK = threading.Lock()
 
 
@@ -94,58 +93,6 @@ def idf(word: str, n_docs: int, df: dict[str, int]) -> float:
         (4.21, 5.308)
     """
     return math.log((n_docs + 1) / (df.get(word, 0) + 0.5))
-
-
-def proper_name_stems(text: str) -> set[str]:
-    """Stems of capitalised words that do not open the text (likely proper names).
-
-    Example::
-
-        >>> sorted(proper_name_stems("How did Nadezhda Alliluyeva die, per the Molotov-Ribbentrop pact?"))
-        ['alliluyeva', 'molotov', 'nadezhda', 'ribbentrop']
-    """
-    out: set[str] = set()
-    for i, word in enumerate(re.findall(r"[A-Za-zÀ-ÿ][\w'’.-]*", text)):
-        if i and word[0].isupper():
-            for part in re.split(r"[-.]", word):
-                out.update(content_words(part))
-    return out
-
-
-def proper_phrases(text: str) -> list[str]:
-    """Multi-word proper names in ``text``: runs of two or more capitalised words separated only
-    by spaces, possibly joined by small words ("of", "the"). A word that opens a sentence does
-    not start a name, and punctuation ends one.
-
-    Example::
-
-        >>> proper_phrases("What did Tucker say of the League of Nations? Compare Walter Duranty.")
-        ['League of Nations', 'Walter Duranty']
-    """
-    phrases: list[str] = []
-    run: list[str] = []
-
-    def close() -> None:
-        while run and run[-1].lower() in _NAME_JOINERS:
-            run.pop()
-        if sum(1 for w in run if w[0].isupper()) >= 2:
-            phrases.append(" ".join(run))
-        run.clear()
-
-    previous_end = 0
-    for m in re.finditer(r"[^\W\d_]+", text):
-        word, gap = m.group(), text[previous_end : m.start()]
-        previous_end = m.end()
-        if gap.strip():
-            close()
-        sentence_start = not text[: m.start()].strip() or re.search(r"[.?!:;]\W*$", gap)
-        is_name_word = word[0].isupper() and len(word) > 1 and not sentence_start
-        if is_name_word or (run and word.lower() in _NAME_JOINERS):
-            run.append(word)
-        else:
-            close()
-    close()
-    return phrases
 
 
 def _name_key(word: str) -> str:
@@ -225,3 +172,16 @@ def evidence_strength(
     weakened = coverage * (UNKNOWN_PHRASE_FACTOR if phrases else 1.0)
     score = 0.0 if unknown or absent else weakened
     return Strength(round(coverage, 4), dense, round(score, 4), missing, unknown, phrases)
+
+
+def routing_words(question, works: Sequence) -> set[str]:
+    """Content words that route a question rather than ask it: every author's names, and the
+    titles of the works the question names (``question.works``)."""
+    out: set[str] = set()
+    for w in works:
+        for alias in (w.author, *(getattr(w, "aliases", ()) or ())):
+            out.update(content_words(alias))
+        if w.work_id in question.works:
+            out.update(content_words(w.title))
+    return out
+

@@ -13,9 +13,7 @@ from dataclasses import dataclass
 
 from corpus.errors import InputError
 from corpus.settings import Settings, get_settings
-
-# (full name, aliases) pairs; a plain tuple so tests need no catalog file.
-AuthorNames = Sequence[tuple[str, Sequence[str]]]
+from rag.text.names import AuthorNames, detect_authors, find_authors, surname
 
 
 @dataclass(frozen=True)
@@ -62,43 +60,6 @@ def clean_question(text: str | None, settings: Settings | None = None) -> str:
             "(max_question_chars): shorten it"
         )
     return text
-
-
-def find_authors(text: str, authors: AuthorNames) -> tuple[str, ...]:
-    """Full names of the authors that ``text`` names by full name or alias, in order of mention.
-
-    Matching is case-insensitive on word boundaries; possessives ("Trotsky's") count.
-
-    Example::
-
-        >>> names = [("Leon Trotsky", ["Trotsky"]), ("Robert C. Tucker", ["Tucker"])]
-        >>> find_authors("How does Tucker's view differ from Trotsky's?", names)
-        ('Robert C. Tucker', 'Leon Trotsky')
-    """
-    found: list[tuple[int, str]] = []
-    low = text.casefold()
-    for name, aliases in authors:
-        best: int | None = None
-        for alias in {name, *aliases}:
-            pattern = r"(?<![\w])" + re.escape(alias.casefold()) + r"(?![\w])"
-            m = re.search(pattern, low)
-            if m and (best is None or m.start() < best):
-                best = m.start()
-        if best is not None:
-            found.append((best, name))
-    return tuple(name for _, name in sorted(found))
-
-
-def surname(name: str) -> str:
-    """The last word of a full name.
-
-    Example::
-
-        >>> surname("Alvin W. Gouldner")
-        'Gouldner'
-    """
-    parts = name.split()
-    return parts[-1] if parts else name
 
 
 _COMPARE_WORDS = re.compile(
@@ -291,8 +252,6 @@ def understand(
         >>> q.authors, q.is_comparison
         (('Leon Trotsky', 'Hillel H. Ticktin'), True)
     """
-    from rag.text.names import detect_authors
-
     s = get_settings(settings)
     works = catalog_works(s) if works is None else works
     names = names_of(works)
@@ -307,3 +266,28 @@ def understand(
         is_comparison=is_comparison(standalone, detection.authors),
         is_followup=followup,
     )
+
+
+def history_questions(history) -> list[str]:
+    """Earlier standalone questions from ``(question, Answer)`` pairs, strings or chat dicts.
+
+    Example::
+
+        >>> history_questions(["Who was Kirov?", {"role": "user", "content": "Why?"}, " "])
+        ['Who was Kirov?', 'Why?']
+    """
+    out: list[str] = []
+    for turn in history or ():
+        if isinstance(turn, str):
+            out.append(turn)
+        elif isinstance(turn, dict):
+            if turn.get("role") == "user" and isinstance(turn.get("content"), str):
+                out.append(turn["content"])
+        elif isinstance(turn, (tuple, list)) and turn:
+            standalone = getattr(turn[1], "standalone_question", "") if len(turn) > 1 else ""
+            if standalone:
+                out.append(standalone)
+            elif isinstance(turn[0], str):
+                out.append(turn[0])
+    return [q for q in out if q.strip()]
+

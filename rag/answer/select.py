@@ -18,7 +18,7 @@ from corpus.settings import Settings, get_settings
 from rag.retrieval.chunking import Chunk
 from rag.retrieval.search import Hit
 from rag.text.sentences import split_sentences
-from rag.text.lexicon import content_words
+from rag.text.tokens import content_words
 
 # Tokens per word of English prose for the SmolLM2/Llama-style tokenizers (measured ~1.3-1.4).
 TOKENS_PER_WORD = 1.4

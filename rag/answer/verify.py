@@ -22,75 +22,11 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from corpus.settings import Settings, get_settings
+from rag.answer.draft import parse_markers
 from rag.answer.select import Excerpt
-from rag.answer.question import AuthorNames, find_authors, surname
-from rag.text.lexicon import NEGATIONS, content_words, fold, normalise_for_match, numbers, stem, tokens
-
-# --- citation markers -----------------------------------------------------------------------
-
-_MARKER = re.compile(r"\[\s*(\d+(?:\s*(?:,|;|-|–|and)\s*\d+)*)\s*\]")
-_MARKERS_AFTER_END = re.compile(
-    r"([.!?]+[\"'”’)]*)((?:\s*\[\s*\d+(?:\s*(?:,|;|-|–|and)\s*\d+)*\s*\])+)"
-)
-_LIST_LEAD = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*•])\s+", re.M)
-
-
-def parse_markers(text: str, n_excerpts: int) -> tuple[str, tuple[int, ...]]:
-    """Split a sentence into its text without markers and the valid excerpt ids it cites.
-
-    Ranges ``[1-3]`` expand; ids outside ``1..n_excerpts`` are removed; order of first use kept.
-
-    Example::
-
-        >>> parse_markers("Stalin won [1, 2][2] by default [7].", 3)
-        ('Stalin won by default.', (1, 2))
-        >>> parse_markers("No marker here.", 3)
-        ('No marker here.', ())
-    """
-    ids: list[int] = []
-    for m in _MARKER.finditer(text):
-        parts = re.split(r"\s*(?:,|;|and)\s*", m.group(1))
-        for part in parts:
-            # "[1-2-3]" or a run-away "[999…]" (past int()'s digit limit) must not crash.
-            nums = [int(x) for x in re.split(r"\s*[-–]\s*", part) if len(x) <= 6]
-            if len(nums) == 2 and 0 < nums[1] - nums[0] < 10:
-                rng = range(nums[0], nums[1] + 1)
-            else:
-                rng = nums
-            for i in rng:
-                if 1 <= i <= n_excerpts and i not in ids:
-                    ids.append(i)
-    clean = _MARKER.sub("", text)
-    clean = re.sub(r"\s+([.,;:!?])", r"\1", clean)
-    return " ".join(clean.split()), tuple(ids)
-
-
-def split_draft(draft: str) -> list[str]:
-    """Sentences of a model draft, each keeping the markers that follow it.
-
-    A marker written after the full stop ("... grew. [1] Next") stays with its sentence;
-    list bullets and numbering are removed.
-
-    Example::
-
-        >>> split_draft("1. Trotsky blamed the bureaucracy. [1] He wrote in 1936 [2].\\n- Done.")
-        ['Trotsky blamed the bureaucracy [1].', 'He wrote in 1936 [2].', 'Done.']
-    """
-    from rag.text.sentences import split_sentences
-
-    text = _LIST_LEAD.sub("", draft)
-    text = _MARKERS_AFTER_END.sub(lambda m: f" {m.group(2).strip()}{m.group(1)}", text)
-    out: list[str] = []
-    for line in text.splitlines():
-        line = line.strip()
-        if not line:
-            continue
-        for a, b in split_sentences(line):
-            piece = line[a:b].strip()
-            if piece:
-                out.append(piece)
-    return out
-
+from rag.text.lexicon import NEGATIONS, fold, stem
+from rag.text.names import AuthorNames, find_authors, mentions, proper_name_stems
+from rag.text.tokens import content_words, normalise_for_match, numbers, words
 
 # --- support scoring ------------------------------------------------------------------------
 
@@ -115,7 +51,7 @@ def negation_cues(text: str) -> list[tuple[str, set[str]]]:
         >>> [(cue, sorted(w)) for cue, w in negation_cues("Trotsky denied that the purge was planned.")]
         [('deny', ['plan', 'purg'])]
     """
-    toks = tokens(text)
+    toks = words(text)
     out: list[tuple[str, set[str]]] = []
     for i, t in enumerate(toks):
         if t in NEGATIONS or t.endswith("n't"):
@@ -312,17 +248,6 @@ def quote_is_verbatim(quote: str, sources: Sequence[str]) -> bool:
     return False
 
 
-def mentions(text: str, name: str) -> bool:
-    """Whether ``text`` mentions ``name`` by surname (case-insensitive, whole word).
-
-    Example::
-
-        >>> mentions("As Nock put it", "Albert Jay Nock"), mentions("Knock", "Albert Jay Nock")
-        (True, False)
-    """
-    return re.search(rf"(?<!\w){re.escape(fold(surname(name)))}(?!\w)", fold(text)) is not None
-
-
 _TAIL = re.compile(
     r"(?:,\s+(?:which|who|highlighting|emphasizing|emphasising|making|suggesting|showing|"
     r"indicating|as well as|while|whereas|but|and this|thus|thereby|leading)\b|\s+[—–-]\s+|;\s)",
@@ -395,8 +320,6 @@ def unnamed_names(claim: str, source: str, ignore: frozenset[str] = frozenset())
         >>> unnamed_names("He says Stalinism differs from Maoism.", "Stalinism was a terror regime.")
         ['maoism']
     """
-    from rag.answer.abstain import proper_name_stems
-
     present = set(content_words(source))
     return sorted(n for n in proper_name_stems(claim) if n not in present and n not in ignore)
 

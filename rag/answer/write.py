@@ -1,4 +1,5 @@
-"""Chat messages for the generator: short rules, then the excerpts as delimited, quoted data.
+"""Writing: chat messages for the generator (short rules, then the excerpts as delimited, quoted
+data), and the streamed draft.
 
 Kept brief on purpose: the default model is small and every prompt token costs time on a CPU.
 Excerpt text never reaches the system message, and anything in it that looks like our own
@@ -8,9 +9,17 @@ delimiters is neutralised, so an excerpt saying "ignore previous instructions" s
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+import threading
+import time
+from collections.abc import Generator, Sequence
+from dataclasses import dataclass
 
+from corpus.settings import Settings
 from rag.answer.select import Excerpt
+from rag.answer.types import Draft, Status
+from rag.generators.base import GeneratorError
+
+LOADING_MESSAGE = "Loading the language model…"
 
 SYSTEM_PROMPT = (
     "Answer the question using ONLY the numbered excerpts.\n"
@@ -88,3 +97,54 @@ def build_messages(question: str, excerpts: Sequence[Excerpt]) -> list[dict]:
     """
     user = f"{render_excerpts(excerpts)}\n\nQuestion: {neutralise(question)}"
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
+
+
+@dataclass(frozen=True)
+class Drafted:
+    """A finished draft: its text, a notice for the reader, and whether the model never ran."""
+
+    text: str
+    message: str | None = None
+    failed: bool = False
+
+
+def stream_draft(
+    generator,
+    messages: list[dict],
+    settings: Settings,
+    stop_event: threading.Event | None,
+    timings: dict[str, float],
+    since: float | None = None,
+) -> Generator[Status | Draft, None, Drafted]:
+    """Load the model if needed, stream its draft as :class:`Draft` events, return the whole.
+
+    A model that cannot load gives ``failed=True`` (the caller quotes instead); one that fails
+    mid-draft keeps what it wrote, with a notice. ``timings`` gains ``load_s`` (only a load paid
+    by this call), ``ttft_s`` (from ``since``, the question's arrival) and ``generate_s``.
+    """
+    started = time.perf_counter() if since is None else since
+    if not getattr(generator, "loaded", True):
+        yield Status(LOADING_MESSAGE)
+        load = getattr(generator, "load", None)
+        if callable(load):
+            try:
+                timings["load_s"] = float(load())
+            except GeneratorError as exc:
+                return Drafted("", f"{exc} — answering with quotes instead.", failed=True)
+    message = None
+    parts: list[str] = []
+    t = time.perf_counter()
+    try:
+        for piece in generator.stream(messages, settings.max_new_tokens, stop_event):
+            timings.setdefault("ttft_s", time.perf_counter() - started)
+            parts.append(piece)
+            yield Draft(piece)
+            if stop_event is not None and stop_event.is_set():
+                message = "Stopped before the draft was finished."
+                break
+    except GeneratorError as exc:
+        message = f"{exc} — answering with quotes instead."
+    timings["generate_s"] = time.perf_counter() - t
+    timings.setdefault("load_s", 0.0)
+    return Drafted("".join(parts), message)
+

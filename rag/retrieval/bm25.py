@@ -1,238 +1,48 @@
-"""BM25 over chunk texts: the lexical half of hybrid search."""
+"""BM25 over a fixed list of texts (bm25s, Lucene variant): the lexical half of hybrid search,
+and the keyword search of citation lookup. Terms come from :func:`rag.text.tokens.search_terms`."""
 
 from __future__ import annotations
 
-import functools
-import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
-_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
+from rag.text.tokens import search_terms
 
-# Function words that carry no topic; the question boilerplate ("according to", "what does ...
-# say") is also dropped here because every chunk is equally (un)related to it.
-STOPWORDS = frozenset(
-    [
-        "a",
-        "about",
-        "above",
-        "after",
-        "again",
-        "against",
-        "all",
-        "also",
-        "am",
-        "an",
-        "and",
-        "any",
-        "are",
-        "as",
-        "at",
-        "be",
-        "because",
-        "been",
-        "before",
-        "being",
-        "below",
-        "between",
-        "both",
-        "but",
-        "by",
-        "can",
-        "could",
-        "did",
-        "do",
-        "does",
-        "doing",
-        "done",
-        "down",
-        "during",
-        "each",
-        "either",
-        "else",
-        "few",
-        "for",
-        "from",
-        "further",
-        "had",
-        "has",
-        "have",
-        "having",
-        "he",
-        "her",
-        "here",
-        "hers",
-        "herself",
-        "him",
-        "himself",
-        "his",
-        "how",
-        "however",
-        "i",
-        "if",
-        "in",
-        "into",
-        "is",
-        "it",
-        "its",
-        "itself",
-        "just",
-        "let",
-        "me",
-        "more",
-        "most",
-        "much",
-        "must",
-        "my",
-        "myself",
-        "neither",
-        "no",
-        "nor",
-        "not",
-        "now",
-        "of",
-        "off",
-        "on",
-        "once",
-        "only",
-        "or",
-        "other",
-        "our",
-        "ours",
-        "ourselves",
-        "out",
-        "over",
-        "own",
-        "per",
-        "same",
-        "she",
-        "should",
-        "so",
-        "some",
-        "such",
-        "than",
-        "that",
-        "the",
-        "their",
-        "theirs",
-        "them",
-        "themselves",
-        "then",
-        "there",
-        "these",
-        "they",
-        "this",
-        "those",
-        "through",
-        "thus",
-        "to",
-        "too",
-        "under",
-        "until",
-        "up",
-        "upon",
-        "us",
-        "very",
-        "was",
-        "we",
-        "were",
-        "what",
-        "when",
-        "where",
-        "whether",
-        "which",
-        "while",
-        "who",
-        "whom",
-        "whose",
-        "why",
-        "will",
-        "with",
-        "within",
-        "without",
-        "would",
-        "yet",
-        "you",
-        "your",
-        "yours",
-        "according",
-        "say",
-        "says",
-        "said",
-        "describe",
-        "describes",
-        "explain",
-        "explains",
-        "view",
-        "think",
-        "thinks",
-        "account",
-    ]
-)
-
-
-@functools.lru_cache(maxsize=1)
-def _stemmer() -> Callable[[str], str]:
-    try:
-        import Stemmer
-
-        snowball = Stemmer.Stemmer("english")
-        return functools.lru_cache(maxsize=200_000)(snowball.stemWord)
-    except ImportError:  # pragma: no cover - PyStemmer is a dependency; degrade, don't fail
-        return _light_stem
-
-
-def _light_stem(word: str) -> str:
-    for suffix in ("ations", "ation", "ings", "ing", "ies", "es", "ed", "s"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            return word[: -len(suffix)]
-    return word
-
-
-def tokenize(text: str) -> list[str]:
-    """Lower-cased, stemmed content words (possessive 's dropped, stopwords removed).
-
-    Example::
-
-        >>> tokenize("According to Trotsky's account, the purges were planned.")
-        ['trotski', 'purg', 'plan']
-    """
-    stem = _stemmer()
-    out: list[str] = []
-    for raw in _TOKEN.findall(text.lower()):
-        word = raw.replace("’", "'")
-        if word.endswith("'s"):
-            word = word[:-2]
-        word = word.replace("'", "")
-        if len(word) < 2 or word in STOPWORDS:
-            continue
-        out.append(stem(word))
-    return out
+# Stands in for a text with no search term, so every document has at least one token.
+_EMPTY = "\u2205"
 
 
 class LexicalIndex:
-    """BM25 (bm25s, Lucene variant) over a fixed list of texts; scores every document at once."""
+    """BM25 over ``texts``; :meth:`scores` scores every document at once.
+
+    Example::
+
+        >>> idx = LexicalIndex(["The purges of 1937.", "Grain requisitions.", "Purged officers."])
+        >>> [round(float(s), 3) > 0 for s in idx.scores("Who was purged?")]
+        [True, False, True]
+    """
 
     def __init__(self, texts: Sequence[str], *, k1: float = 1.2, b: float = 0.75) -> None:
         import bm25s
+        from bm25s.tokenization import Tokenized
 
         self.size = len(texts)
         self._bm25 = bm25s.BM25(k1=k1, b=b)
-        tokens = [tokenize(t) or ["\u2205"] for t in texts]
         vocab: dict[str, int] = {}
-        ids = [[vocab.setdefault(tok, len(vocab)) for tok in doc] for doc in tokens]
+        ids = [
+            [vocab.setdefault(term, len(vocab)) for term in (search_terms(t) or [_EMPTY])]
+            for t in texts
+        ]
         self._vocab = vocab
         if self.size:
-            self._bm25.index(
-                bm25s.tokenization.Tokenized(ids=ids, vocab=vocab), show_progress=False
-            )
+            self._bm25.index(Tokenized(ids=ids, vocab=vocab), show_progress=False)
 
     def scores(self, query: str) -> np.ndarray:
-        """BM25 score of every document for ``query`` (zeros when no query word is known)."""
+        """BM25 score of every document for ``query`` (zeros when no query term is known)."""
         if not self.size:
             return np.zeros(0, dtype=np.float32)
-        words = [t for t in tokenize(query) if t in self._vocab]
-        if not words:
+        terms = [t for t in search_terms(query) if t in self._vocab]
+        if not terms:
             return np.zeros(self.size, dtype=np.float32)
-        return np.asarray(self._bm25.get_scores(words), dtype=np.float32)
+        return np.asarray(self._bm25.get_scores(terms), dtype=np.float32)

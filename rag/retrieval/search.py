@@ -23,8 +23,8 @@ from typing import Any, Literal
 import numpy as np
 
 from corpus.settings import Settings, get_settings
-from rag.text.names import Detection, detect_authors
 from rag.retrieval.chunking import Chunk
+from rag.text.names import Detection, detect_authors
 
 
 @dataclass(frozen=True)

@@ -37,8 +37,8 @@ from corpus.errors import IndexFileError
 from corpus.passage import Passage, QuoteSpan
 from corpus.settings import Settings, get_settings
 from embeddings.base import Embedder
-from rag.retrieval.chunking import CHUNKER_VERSION, Chunk, chunk_passages
 from rag.retrieval.bm25 import LexicalIndex
+from rag.retrieval.chunking import CHUNKER_VERSION, Chunk, chunk_passages
 
 SCHEMA_VERSION = 1
 FAISS_FILE = "vectors.faiss"

@@ -1,4 +1,6 @@
-"""Which authors and works a question names (pure functions over the catalog's works).
+"""Names in text: which authors and works a question names, surnames, proper names.
+
+Pure functions over the catalog's works.
 
 Authors are recognised by full name, surname or initials + surname ("Ticktin", "Ticktin's",
 "H. H. Ticktin"), works by title (with or without a leading article, the part before or after a
@@ -24,6 +26,9 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from rag.text.lexicon import fold
+from rag.text.tokens import content_words
 
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "“": '"', "”": '"'})
 # Generic words a title may reduce to that must not count as naming the work on their own.
@@ -278,3 +283,111 @@ def detect_authors(question: str, works: Sequence[Any]) -> Detection:
         if any(work_author.get(w) == a for w in work_ids)
     )
     return Detection(tuple(authors), tuple(work_ids), tuple(editors), author_works)
+
+
+# --- names in any text -------------------------------------------------------------------
+
+# (full name, aliases) pairs; a plain tuple so tests need no catalog file.
+AuthorNames = Sequence[tuple[str, Sequence[str]]]
+# Small words that may sit inside a multi-word name ("League of Nations", "Ivan the Terrible").
+_NAME_JOINERS = {"of", "the", "de", "von", "van", "del", "la", "le", "du"}
+
+
+def find_authors(text: str, authors: AuthorNames) -> tuple[str, ...]:
+    """Full names of the authors that ``text`` names by full name or alias, in order of mention.
+
+    Matching is case-insensitive on word boundaries; possessives ("Trotsky's") count.
+
+    Example::
+
+        >>> names = [("Leon Trotsky", ["Trotsky"]), ("Robert C. Tucker", ["Tucker"])]
+        >>> find_authors("How does Tucker's view differ from Trotsky's?", names)
+        ('Robert C. Tucker', 'Leon Trotsky')
+    """
+    found: list[tuple[int, str]] = []
+    low = text.casefold()
+    for name, aliases in authors:
+        best: int | None = None
+        for alias in {name, *aliases}:
+            pattern = r"(?<![\w])" + re.escape(alias.casefold()) + r"(?![\w])"
+            m = re.search(pattern, low)
+            if m and (best is None or m.start() < best):
+                best = m.start()
+        if best is not None:
+            found.append((best, name))
+    return tuple(name for _, name in sorted(found))
+
+
+def surname(name: str) -> str:
+    """The last word of a full name.
+
+    Example::
+
+        >>> surname("Alvin W. Gouldner")
+        'Gouldner'
+    """
+    parts = name.split()
+    return parts[-1] if parts else name
+
+
+def mentions(text: str, name: str) -> bool:
+    """Whether ``text`` mentions ``name`` by surname (case-insensitive, whole word).
+
+    Example::
+
+        >>> mentions("As Nock put it", "Albert Jay Nock"), mentions("Knock", "Albert Jay Nock")
+        (True, False)
+    """
+    return re.search(rf"(?<!\w){re.escape(fold(surname(name)))}(?!\w)", fold(text)) is not None
+
+
+def proper_name_stems(text: str) -> set[str]:
+    """Stems of capitalised words that do not open the text (likely proper names).
+
+    Example::
+
+        >>> sorted(proper_name_stems("How did Nadezhda Alliluyeva die, per the Molotov-Ribbentrop pact?"))
+        ['alliluyeva', 'molotov', 'nadezhda', 'ribbentrop']
+    """
+    out: set[str] = set()
+    for i, word in enumerate(re.findall(r"[A-Za-zÀ-ÿ][\w'’.-]*", text)):
+        if i and word[0].isupper():
+            for part in re.split(r"[-.]", word):
+                out.update(content_words(part))
+    return out
+
+
+def proper_phrases(text: str) -> list[str]:
+    """Multi-word proper names in ``text``: runs of two or more capitalised words separated only
+    by spaces, possibly joined by small words ("of", "the"). A word that opens a sentence does
+    not start a name, and punctuation ends one.
+
+    Example::
+
+        >>> proper_phrases("What did Tucker say of the League of Nations? Compare Walter Duranty.")
+        ['League of Nations', 'Walter Duranty']
+    """
+    phrases: list[str] = []
+    run: list[str] = []
+
+    def close() -> None:
+        while run and run[-1].lower() in _NAME_JOINERS:
+            run.pop()
+        if sum(1 for w in run if w[0].isupper()) >= 2:
+            phrases.append(" ".join(run))
+        run.clear()
+
+    previous_end = 0
+    for m in re.finditer(r"[^\W\d_]+", text):
+        word, gap = m.group(), text[previous_end : m.start()]
+        previous_end = m.end()
+        if gap.strip():
+            close()
+        sentence_start = not text[: m.start()].strip() or re.search(r"[.?!:;]\W*$", gap)
+        is_name_word = word[0].isupper() and len(word) > 1 and not sentence_start
+        if is_name_word or (run and word.lower() in _NAME_JOINERS):
+            run.append(word)
+        else:
+            close()
+    close()
+    return phrases

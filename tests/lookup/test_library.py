@@ -6,12 +6,13 @@ import json
 
 import pytest
 
+from corpus.cite import citation_string, format_citation, locator
 from corpus.errors import InputError
 from corpus.load import load_passages
 from corpus.passage import Passage
 from corpus.settings import get_settings
 from corpus.testing import write_tiny_corpus
-from lookup.library import Library, citation_string, fold_with_map, format_citation, locator
+from lookup.library import Library, fold_with_map
 
 
 @pytest.fixture
@@ -72,7 +73,7 @@ def test_citation_string_matches_the_house_format():
     )
     assert format_citation("A", "T", None, "") == 'A, "T"'
     note = _p("n", anchor="w n.3", kind="footnote", note_no=3)
-    assert locator(note) == "n.3"
+    assert locator(note.anchor, note.work_id) == "n.3"
 
 
 def test_exact_phrase_finds_verbatim_text_and_highlights_it(lib):

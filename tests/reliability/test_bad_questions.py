@@ -9,7 +9,8 @@ import pytest
 
 from attest.cli import main
 from corpus.errors import InputError
-from rag.answer.pipeline import ABSTAIN_MESSAGE, Answer, stream_answer
+from rag.answer.pipeline import ABSTAIN_MESSAGE, stream_answer
+from rag.answer.types import Answer
 from rag.generators.base import FakeGenerator
 from ui import callbacks
 

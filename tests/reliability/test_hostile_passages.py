@@ -11,8 +11,8 @@ from html.parser import HTMLParser
 import pytest
 
 from corpus.load import load_passages
-from rag.generators.base import FakeGenerator
 from lookup.library import get_library
+from rag.generators.base import FakeGenerator
 from ui import callbacks
 
 HIDDEN = "\u200b\u202e\u202c\u00ad"

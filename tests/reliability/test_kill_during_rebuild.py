@@ -19,7 +19,13 @@ from pathlib import Path
 import pytest
 
 from corpus.settings import PROJECT_ROOT
-from rag.retrieval.store import CHUNKS_FILE, FAISS_FILE, MANIFEST_FILE, clear_index_cache, ensure_index
+from rag.retrieval.store import (
+    CHUNKS_FILE,
+    FAISS_FILE,
+    MANIFEST_FILE,
+    clear_index_cache,
+    ensure_index,
+)
 
 DRIVER = r"""
 import os, sys, time

@@ -10,8 +10,8 @@ import re
 import pytest
 
 from rag.answer.pipeline import stream_answer
-from rag.generators.base import FakeGenerator
 from rag.answer.write import SYSTEM_PROMPT
+from rag.generators.base import FakeGenerator
 from ui import callbacks
 from ui.render import render_chat
 

@@ -15,9 +15,9 @@ from corpus.catalog import Work
 from corpus.clean import clean_work, strip_hidden
 from corpus.passage import Passage
 from corpus.settings import get_settings
+from rag.answer.draft import parse_markers, split_draft
 from rag.retrieval.chunking import PASSAGE_SEP, chunk_passages
 from rag.text.sentences import split_sentences
-from rag.answer.verify import parse_markers, split_draft
 
 HIDDEN = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad", "\u202e", "\u2066", "\x07"]
 _non_space = re.compile(r"\S")

@@ -14,9 +14,9 @@ from corpus.load import load_passages
 from corpus.passage import Passage
 from corpus.settings import Settings, get_settings
 from corpus.testing import write_tiny_corpus
-from rag.answer.pipeline import Answer, AnswerSentence, Citation, Draft, Status
-from rag.retrieval.chunking import Chunk
 from lookup.library import Library
+from rag.answer.types import Answer, AnswerSentence, Citation, Draft, Status
+from rag.retrieval.chunking import Chunk
 
 HOSTILE = (
     "Hostile text <img src=x onerror=alert(1)> then <script>alert(2)</script> then "

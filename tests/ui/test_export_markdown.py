@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from rag.answer.pipeline import Answer, AnswerSentence
+from rag.answer.types import Answer, AnswerSentence
 from ui.export import conversation_markdown, md_escape, write_conversation
 from ui.turn import Turn
 

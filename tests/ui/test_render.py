@@ -7,8 +7,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from rag.answer.pipeline import Answer, AnswerSentence
 from lookup.library import Library
+from rag.answer.types import Answer, AnswerSentence
 from ui.render import (
     esc,
     highlight,

@@ -4,9 +4,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from rag.answer.abstain import UNKNOWN_PHRASE_FACTOR, evidence_strength, proper_phrases
+from rag.answer.abstain import UNKNOWN_PHRASE_FACTOR, evidence_strength
 from rag.retrieval.chunking import Chunk
 from rag.retrieval.search import Hit
+from rag.text.names import proper_phrases
 
 
 def _chunk(text: str, i: int = 0) -> Chunk:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from corpus.passage import QuoteSpan
 from corpus.settings import get_settings
 from embeddings.fake import FakeEmbedder
-from rag.retrieval.chunking import Chunk
 from rag.answer.select import excerpt_label, select_evidence
 from rag.answer.write import SYSTEM_PROMPT, build_messages
+from rag.retrieval.chunking import Chunk
 from rag.retrieval.search import Hit
 
 

@@ -5,18 +5,17 @@ from __future__ import annotations
 import pytest
 
 from corpus.passage import QuoteSpan
-from rag.retrieval.chunking import Chunk
+from rag.answer.draft import parse_markers, split_draft
 from rag.answer.select import EvidenceSentence, Excerpt
-from rag.retrieval.search import Hit
 from rag.answer.verify import (
     negation_mismatch,
     number_mismatch,
-    parse_markers,
     quote_is_verbatim,
-    split_draft,
     trim_tail,
     verify_sentences,
 )
+from rag.retrieval.chunking import Chunk
+from rag.retrieval.search import Hit
 
 AUTHORS = (
     ("Leon Trotsky", ("Trotsky",)),

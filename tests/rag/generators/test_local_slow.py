@@ -28,8 +28,8 @@ def test_bundled_model_answer_is_verified_and_cites_the_right_author(tmp_path, d
     assert a.timings["ttft_s"] > 0 and a.timings["load_s"] >= 0
 
     # The reused system-prompt state must change nothing but speed: same greedy draft.
-    from rag.generators.base import get_generator
     from rag.answer.write import build_messages
+    from rag.generators.base import get_generator
 
     gen = get_generator(s)
     messages = build_messages(q["question"], [])

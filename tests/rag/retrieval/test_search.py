@@ -5,8 +5,8 @@ import time
 import pytest
 
 from corpus.settings import get_settings
-from rag.retrieval.store import build_index, ensure_index
 from rag.retrieval.search import lexical_query, retrieve
+from rag.retrieval.store import build_index, ensure_index
 
 ADA = dict(work_id="ada-grain", author="Ada Example", title="The Grain Question", year=1990)
 BEN = dict(work_id="ben-bureau", author="Ben Sample", title="Bureaucracy and Power", year=1985)
