@@ -103,7 +103,15 @@ class Settings(BaseSettings):
     # --- index & retrieval --------------------------------------------------------------
     faiss_factory: str = Field(
         "Flat",
-        description="FAISS index-factory string (inner product): 'Flat' (exact), 'HNSW32', 'IVF256,Flat'...",
+        description="FAISS index-factory string (inner product): 'Flat' (exact, the default for "
+        "corpora up to ~100k chunks), 'HNSW32' or 'IVF4096,Flat' (approximate, for millions); "
+        "see the README's scale table.",
+    )
+    faiss_nprobe: int = Field(
+        16, ge=1, description="IVF indexes: how many inverted lists a search visits (recall vs speed)."
+    )
+    faiss_ef_search: int = Field(
+        64, ge=1, description="HNSW indexes: the search-time candidate list size (recall vs speed)."
     )
     retrieval_k: int = Field(5, ge=1, description="Passages returned by a search.")
     candidate_k: int = Field(

@@ -1,4 +1,5 @@
-"""`attest bench load`: N simultaneous chat clients against the chat on this machine."""
+"""`attest bench load` (N simultaneous chat clients against the chat on this machine) and
+`attest bench retrieval --synthetic N` (FAISS index types at scale)."""
 
 from __future__ import annotations
 
@@ -51,6 +52,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     load.add_argument("--queue-size", type=int, default=None, help="override setting queue_size")
     load.add_argument("--json", type=Path, default=None, help="also write the figures here")
     load.set_defaults(handler=run_load_bench)
+    register_retrieval(bench)
 
 
 def run_load_bench(args: argparse.Namespace) -> int:
@@ -110,3 +112,56 @@ def _serve(settings, *, fake_delay: float | None):
         generator=generator,
         quiet=True,
     )
+
+
+def register_retrieval(bench: argparse._SubParsersAction) -> None:
+    p = bench.add_parser(
+        "retrieval",
+        help="FAISS index types at scale: build time, search latency, recall@10 vs exact",
+        description="Build Flat, HNSW32 and IVF indexes over the corpus's chunk vectors plus N "
+        "random unit vectors, search them with the embeddings of real questions, and print "
+        "build seconds, p50/p95 latency of one query and recall@10 against exact search.",
+    )
+    p.add_argument("--synthetic", type=int, required=True, metavar="N", help="random vectors added")
+    p.add_argument(
+        "--questions", type=Path, default=DEFAULT_QUESTIONS, help="questions used as queries"
+    )
+    p.add_argument(
+        "--factory", action="append", default=None, help="factory string(s) (default: all three)"
+    )
+    p.add_argument("--json", type=Path, default=None, help="also write the rows here")
+    p.set_defaults(handler=run_retrieval_bench)
+
+
+def run_retrieval_bench(args: argparse.Namespace) -> int:
+    import dataclasses
+
+    import faiss
+
+    from embeddings.factory import get_embedder
+    from eval.load import read_questions
+    from eval.scale import run_scale
+    from rag.retrieval.store import get_index
+
+    if args.synthetic < 0:
+        raise SystemExit("attest: error: --synthetic must be 0 or more")
+    settings = settings_from_args(args)
+    embedder = get_embedder(settings)
+    index = get_index(settings, embedder)
+    queries = embedder.encode(read_questions(args.questions))
+    print(f"{len(queries)} queries, {faiss.omp_get_max_threads()} threads, k=10")
+    print(
+        f"{'factory':<16} {'effort':<13} {'vectors':>10} {'build s':>8} {'p50 ms':>8} "
+        f"{'p95 ms':>8} {'recall@10':>9}"
+    )
+    rows = []
+    for row in run_scale(index.vectors(), queries, args.synthetic, args.factory, log=print):
+        rows.append(dataclasses.asdict(row))
+        print(
+            f"{row.factory:<16} {row.effort:<13} {row.n:>10,} {row.build_s:>8.1f} "
+            f"{row.p50_ms:>8.2f} {row.p95_ms:>8.2f} {row.recall_at_10:>9.3f}",
+            flush=True,
+        )
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=2))
+    return 0

@@ -6,8 +6,8 @@ One query runs through these steps:
    works the question names (:mod:`rag.text.names`) restrict it (or boost them, per
    ``settings.detected_authors``). Two or more authors make a *balanced* search: each author's
    best passages, interleaved, so an answer can show each side.
-2. *Score*: dense (FAISS inner product of normalised embeddings) and lexical (BM25 over header +
-   text) scores, each over the allowed chunks.
+2. *Score*: dense candidates come from a FAISS search (inner product of normalised embeddings,
+   the filter as an ID selector inside the search); lexical ones from BM25 over header + text.
 3. *Fuse*: reciprocal-rank fusion or a weighted sum of normalised scores (``settings.fusion``);
    footnote chunks are damped by ``footnote_penalty``; optional MMR for diversity.
 """
@@ -18,12 +18,14 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
 from corpus.settings import Settings, get_settings
+from rag.retrieval import fusion
 from rag.retrieval.chunking import Chunk
+from rag.retrieval.fusion import Mode
 from rag.text.names import Detection, detect_authors
 
 
@@ -39,7 +41,6 @@ class Hit:
     lexical_rank: int | None = None
 
 
-Mode = Literal["hybrid", "dense", "bm25"]
 
 
 @dataclass(frozen=True)
@@ -166,123 +167,83 @@ def lexical_query(query: str) -> str:
     return _BOILERPLATE.sub("", query, count=1)
 
 
-def _ranks(scores: np.ndarray, ids: np.ndarray, limit: int) -> dict[int, int]:
-    """1-based ranks of the top ``limit`` of ``ids`` by ``scores`` (ties broken by id)."""
-    if not len(ids):
-        return {}
-    sub = scores[ids]
-    order = np.lexsort((ids, -sub))[:limit]
-    return {int(ids[j]): r + 1 for r, j in enumerate(order)}
+def _candidates(
+    ids: np.ndarray | None, limit: int, qvec: np.ndarray, lexical: np.ndarray, index: Any
+) -> tuple[dict[int, float], dict[int, float]]:
+    """Dense candidates (FAISS search among ``ids``) and lexical ones (BM25 > 0), with scores."""
+    dscores, dids = index.dense_search(qvec, limit, ids)
+    dense = {int(i): float(v) for i, v in zip(dids, dscores, strict=True)}
+    allowed = np.arange(len(index.chunks), dtype=np.int64) if ids is None else ids
+    allowed = allowed[lexical[allowed] > 0]
+    top = allowed[np.lexsort((allowed, -lexical[allowed]))[:limit]]
+    return dense, {int(i): float(lexical[i]) for i in top}
 
 
-def _fuse(
-    cands: list[int],
-    dense: np.ndarray,
-    lexical: np.ndarray,
-    drank: dict[int, int],
-    lrank: dict[int, int],
-    settings: Settings,
-    mode: Mode,
-) -> dict[int, float]:
+def _fused(cands, dense, lex, drank, lrank, s: Settings, mode: Mode) -> dict[int, float]:
     if mode == "dense":
-        return {i: float(dense[i]) for i in cands}
+        return {i: dense[i] for i in cands}
     if mode == "bm25":
-        return {i: float(lexical[i]) for i in cands}
-    if settings.fusion == "rrf":
-        k = settings.rrf_k
-        return {
-            i: (1.0 / (k + drank[i]) if i in drank else 0.0)
-            + (1.0 / (k + lrank[i]) if i in lrank else 0.0)
-            for i in cands
-        }
-    d = np.array([dense[i] for i in cands], dtype=np.float64)
-    lx = np.array([lexical[i] for i in cands], dtype=np.float64)
-    d = (d - d.min()) / (d.max() - d.min()) if d.max() > d.min() else np.ones_like(d)
-    lx = lx / lx.max() if lx.max() > 0 else np.zeros_like(lx)
-    w = settings.dense_weight
-    return {i: float(w * a + (1 - w) * b) for i, a, b in zip(cands, d, lx, strict=True)}
+        return {i: lex.get(i, 0.0) for i in cands}
+    if s.fusion == "rrf":
+        return fusion.rrf(cands, drank, lrank, s.rrf_k)
+    return fusion.weighted(cands, dense, lex, s.dense_weight)
 
 
-def _mmr(
-    order: list[int], fused: dict[int, float], vectors: np.ndarray, k: int, lam: float
-) -> list[int]:
-    if not order:
-        return order
-    rel = np.array([fused[i] for i in order])
-    span = rel.max() - rel.min()
-    rel = (rel - rel.min()) / span if span > 0 else np.ones_like(rel)
-    vecs = vectors[order]
-    chosen: list[int] = []
-    left = list(range(len(order)))
-    while left and len(chosen) < k:
-        sim = (vecs[left] @ vecs[chosen].T).max(axis=1) if chosen else np.zeros(len(left))
-        scores = lam * rel[left] - (1 - lam) * sim
-        best = left[int(np.argmax(scores))]
-        chosen.append(best)
-        left.remove(best)
-    return [order[j] for j in chosen]
+def _adjust(fused: dict[int, float], index: Any, s: Settings, boost: np.ndarray | None) -> None:
+    """Damp footnote chunks by ``footnote_penalty``; lift boosted (detected-author) chunks."""
+    boosted = set(boost.tolist()) if boost is not None else set()
+    for i, v in fused.items():
+        if index.chunks[i].kind == "footnote":
+            # Damp toward the bottom whatever the score's sign.
+            v = v * s.footnote_penalty if v >= 0 else v / max(s.footnote_penalty, 1e-6)
+        if i in boosted:
+            factor = 1.0 + s.author_boost
+            v = v * factor if v >= 0 else v / factor
+        fused[i] = v
 
 
 def _rank_group(
     ids: np.ndarray | None,
     k: int,
-    dense: np.ndarray,
+    qvec: np.ndarray,
     lexical: np.ndarray,
     index: Any,
-    settings: Settings,
+    s: Settings,
     mode: Mode,
     boost: np.ndarray | None,
 ) -> list[Hit]:
-    n = len(index.chunks)
-    allowed = np.arange(n, dtype=np.int64) if ids is None else ids
-    limit = max(settings.candidate_k, k)
-    drank = _ranks(dense, allowed, limit)
-    lrank = _ranks(lexical, allowed[lexical[allowed] > 0], limit)
+    limit = max(s.candidate_k, k)
+    dense, lex = _candidates(ids, limit, qvec, lexical, index)
+    drank, lrank = fusion.ranks(dense, limit), fusion.ranks(lex, limit)
     if mode == "dense":
         cands = list(drank)
     elif mode == "bm25":
         cands = list(lrank) or list(drank)  # no query word known: fall back to dense order
-        if not lrank:
-            mode = "dense"
+        mode = mode if lrank else "dense"
     else:
         cands = list(dict.fromkeys([*drank, *lrank]))
-    fused = _fuse(cands, dense, lexical, drank, lrank, settings, mode)
-    penalty = settings.footnote_penalty
-    boosted = set(boost.tolist()) if boost is not None else set()
-    for i in cands:
-        if index.chunks[i].kind == "footnote":
-            s = fused[i]
-            # Damp toward the bottom whatever the score's sign.
-            fused[i] = s * penalty if s >= 0 else s / max(penalty, 1e-6)
-        if i in boosted:
-            s = fused[i]
-            factor = 1.0 + settings.author_boost
-            fused[i] = s * factor if s >= 0 else s / factor
+    # Exact dense scores for lexical candidates the dense search did not return: read back
+    # only their vectors, never the whole index.
+    missing = [i for i in cands if i not in dense]
+    if missing:
+        dense.update(zip(missing, (index.vectors_of(missing) @ qvec).tolist(), strict=True))
+    fused = _fused(cands, dense, lex, drank, lrank, s, mode)
+    _adjust(fused, index, s, boost)
     order = sorted(cands, key=lambda i: (-fused[i], i))
-    if settings.mmr_lambda is not None and mode != "bm25":
-        order = _mmr(order[: max(4 * k, 20)], fused, index.vectors(), k, settings.mmr_lambda)
+    if s.mmr_lambda is not None and mode != "bm25":
+        pool = order[: max(4 * k, 20)]
+        order = fusion.mmr(pool, fused, index.vectors_of(pool), k, s.mmr_lambda)
     return [
         Hit(
             chunk=index.chunks[i],
             score=fused[i],
-            dense_score=float(dense[i]),
+            dense_score=dense[i],
             lexical_score=float(lexical[i]),
             dense_rank=drank.get(i),
             lexical_rank=lrank.get(i),
         )
         for i in order[:k]
     ]
-
-
-def _interleave(groups: list[list[Hit]], k: int) -> list[Hit]:
-    out: list[Hit] = []
-    seen: set[str] = set()
-    for r in range(max((len(g) for g in groups), default=0)):
-        for g in groups:
-            if r < len(g) and g[r].chunk.id not in seen:
-                out.append(g[r])
-                seen.add(g[r].chunk.id)
-    return out[:k]
 
 
 def retrieve(
@@ -316,13 +277,11 @@ def retrieve(
     if not len(index.chunks) or not query.strip():
         return []
     plan = plan_query(query, index, s, authors, works)
-    qvec = embedder.encode([query])[0]
-    dense = index.dense_scores(qvec)
-    lexical = (
-        index.lexical_scores(lexical_query(query)) if mode != "dense" else np.zeros(len(dense))
-    )
+    qvec = np.asarray(embedder.encode([query])[0], dtype=np.float32)
+    n = len(index.chunks)
+    lexical = index.lexical_scores(lexical_query(query)) if mode != "dense" else np.zeros(n)
     if len(plan.groups) == 1:
-        return _rank_group(plan.groups[0], k, dense, lexical, index, s, mode, plan.boost)
+        return _rank_group(plan.groups[0], k, qvec, lexical, index, s, mode, plan.boost)
     per = max(k, math.ceil(k / len(plan.groups)))
-    ranked = [_rank_group(g, per, dense, lexical, index, s, mode, None) for g in plan.groups]
-    return _interleave(ranked, k)
+    ranked = [_rank_group(g, per, qvec, lexical, index, s, mode, None) for g in plan.groups]
+    return fusion.interleave(ranked, k)

@@ -37,7 +37,7 @@ from embeddings.fake import FakeEmbedder
 emb = FakeEmbedder(dim=int(os.environ["FAKE_DIM"]))
 embeddings.factory.get_embedder = lambda settings=None: emb
 
-import rag.retrieval.store as ri
+import rag.retrieval.files as ri
 
 STEP = os.environ["PAUSE_AT"]
 MARKER = Path(os.environ["PAUSE_MARKER"])
@@ -49,7 +49,7 @@ def pause(step):
         time.sleep(600)
 
 
-real_write = ri._fsync_write
+real_write = ri.fsync_write
 
 
 def write(path, data):
@@ -65,7 +65,7 @@ def write(path, data):
     pause("after:" + path.name)
 
 
-ri._fsync_write = write
+ri.fsync_write = write
 real_replace = os.replace
 renames = []
 

@@ -8,6 +8,7 @@ import pytest
 
 from corpus.errors import IndexFileError
 from embeddings.fake import FakeEmbedder
+from rag.retrieval import files as files_mod
 from rag.retrieval import store as index_mod
 from rag.retrieval.store import (
     CHUNKS_FILE,
@@ -39,7 +40,7 @@ def _rewrite(path, data: bytes) -> None:
     path.write_bytes(data)
     mpath = path.parent / MANIFEST_FILE
     m = json.loads(mpath.read_text())
-    m["files"][path.name] = index_mod._file_record(data)
+    m["files"][path.name] = files_mod.file_record(data)
     mpath.write_text(json.dumps(m))
 
 
@@ -55,7 +56,8 @@ def test_round_trip(settings, passages, fake_embedder) -> None:
     assert m["count"] == len(loaded)
     np.testing.assert_allclose(loaded.vectors(), built.vectors(), atol=1e-6)
     q = fake_embedder.encode(["famine peasants"])[0]
-    assert loaded.chunks[int(np.argmax(loaded.dense_scores(q)))].text.startswith("The famine")
+    _scores, ids = loaded.dense_search(q, 1)
+    assert loaded.chunks[int(ids[0])].text.startswith("The famine")
     assert loaded.chunks[int(np.argmax(loaded.lexical_scores("famine")))].text.startswith(
         "The famine"
     )
@@ -87,12 +89,12 @@ def test_stale_detection_rebuilds(settings, passages, fake_embedder) -> None:
 def test_crash_mid_write_keeps_old_index(settings, passages, fake_embedder, monkeypatch) -> None:
     old = build_index(settings, embedder=fake_embedder, passages=passages, log=_quiet)
 
-    def crash(tmp, chunks, index, manifest):
+    def crash(tmp, blobs, manifest):
         tmp.mkdir(parents=True)
         (tmp / FAISS_FILE).write_bytes(b"partial")
         raise OSError("disk full")
 
-    monkeypatch.setattr(index_mod, "_write_files", crash)
+    monkeypatch.setattr(files_mod, "write_folder", crash)
     with pytest.raises(OSError, match=r"disk full"):
         build_index(settings, embedder=fake_embedder, passages=passages[:2], log=_quiet)
     monkeypatch.undo()

@@ -1,0 +1,321 @@
+"""The Chat tab: the conversation, its question box, filters and sources, and their events.
+
+A question is accepted at once outside the queue (shown pending, or refused with the reason, or
+refused because the queue is full), then answered in the shared generation slot
+(:data:`ui.runs.GENERATE`, limit 1). Stop, Clear and closing the page stop the session's answer.
+"""
+
+# No `from __future__ import annotations`: Gradio reads the handlers' annotations (gr.Request)
+# when they are wired.
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from corpus.settings import Settings
+from ui import callbacks
+from ui.runs import GENERATE, Runs, session_id
+from ui.tabs.common import content_html
+from ui.theme import CHAT_JS
+
+__all__ = ["EXAMPLES", "ChatTab", "build_chat_tab"]
+
+# One question per author, one comparison, one the essays cannot answer.
+EXAMPLES: tuple[str, ...] = (
+    "How, according to Ticktin, did the purges atomise the Soviet working class?",
+    "Why does Gouldner call Stalinism a form of internal colonialism?",
+    "What reasons does Trotsky give for the victory of the bureaucracy over the Left Opposition?",
+    "What does Rigby mean by a mono-organizational society?",
+    "In what sense does Tucker see Stalinism as a revolution from above?",
+    "How do Trotsky and Tucker differ in explaining the rise of Stalin?",
+    "What did the essays say about the Soviet space programme of the 1960s?",
+)
+
+MODES = [
+    ("Grounded: drafted, then verified", "grounded"),
+    ("Extractive: quotations only", "extractive"),
+]
+
+
+@dataclass(frozen=True)
+class ChatTab:
+    """The chat tab's components that its events read or write."""
+
+    turns: gr.State
+    chat: gr.HTML
+    sources: gr.HTML
+    question: gr.Textbox
+    ask: gr.Button
+    stop: gr.Button
+    authors: gr.CheckboxGroup
+    works: gr.CheckboxGroup
+    mode: gr.Radio
+    show_unverified: gr.Checkbox
+    clear: gr.Button
+    download: gr.DownloadButton
+
+
+def build_chat_tab(
+    demo: gr.Blocks,
+    *,
+    settings: Settings,
+    answer: callbacks.AnswerFn,
+    runs: Runs,
+    exports: Path,
+    authors: list[str],
+    works: list[tuple[str, str]],
+) -> ChatTab:
+    """Build the Chat tab (inside the caller's ``gr.Tabs``) and wire its events.
+
+    ``answer`` answers questions; ``runs`` holds each session's stop event; each finished answer
+    is exported under its own folder in ``exports``; ``authors`` and ``works`` (label, id) are
+    every author and work the filters offer, all selected at first.
+    """
+    empty = callbacks.rerender((), False)
+    with gr.Tab("Chat", id="chat"):
+        turns = gr.State(())
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3, min_width=420):
+                chat = content_html(
+                    empty.chat_html, "attest-chat", js_on_load=CHAT_JS, autoscroll=True
+                )
+                question, ask, stop = _ask_row(settings)
+                gr.Examples(
+                    examples=[[q] for q in EXAMPLES],
+                    inputs=[question],
+                    label="Try a question",
+                    examples_per_page=len(EXAMPLES),
+                )
+                author_box, work_box, mode = _filters(settings, authors, works)
+                show_unverified, clear, download = _options_row()
+            with gr.Column(scale=2, min_width=320, elem_id="attest-sources-col"):
+                sources = content_html(empty.sources_html, "attest-sources", js_on_load=None)
+    tab = ChatTab(
+        turns=turns,
+        chat=chat,
+        sources=sources,
+        question=question,
+        ask=ask,
+        stop=stop,
+        authors=author_box,
+        works=work_box,
+        mode=mode,
+        show_unverified=show_unverified,
+        clear=clear,
+        download=download,
+    )
+    handlers = _ChatHandlers(
+        demo,
+        settings=settings,
+        answer=answer,
+        runs=runs,
+        exports=exports,
+        every_author=authors,
+        every_work=[work_id for _, work_id in works],
+    )
+    _wire(demo, tab, handlers)
+    return tab
+
+
+def _ask_row(settings: Settings) -> tuple[gr.Textbox, gr.Button, gr.Button]:
+    with gr.Row(equal_height=True, elem_id="attest-ask-row"):
+        question = gr.Textbox(
+            placeholder="Ask the essays a question…",
+            show_label=False,
+            lines=1,
+            max_lines=6,
+            max_length=settings.max_question_chars,
+            scale=6,
+            elem_id="attest-question",
+            autofocus=True,
+        )
+        ask = gr.Button("Ask", variant="primary", scale=0, min_width=90, elem_id="attest-ask")
+        stop = gr.Button(
+            "Stop", variant="secondary", scale=0, min_width=90, elem_id="attest-stop"
+        )
+    return question, ask, stop
+
+
+def _filters(
+    settings: Settings, authors: list[str], works: list[tuple[str, str]]
+) -> tuple[gr.CheckboxGroup, gr.CheckboxGroup, gr.Radio]:
+    mode = settings.answer_mode if settings.answer_mode in ("grounded", "extractive") else None
+    with gr.Accordion("Filters and answer mode", open=False):
+        author_box = gr.CheckboxGroup(
+            choices=authors, value=authors, label="Authors", elem_id="attest-authors"
+        )
+        work_box = gr.CheckboxGroup(
+            choices=works,
+            value=[work_id for _, work_id in works],
+            label="Works",
+            elem_id="attest-works",
+        )
+        mode_radio = gr.Radio(
+            choices=MODES, value=mode or "grounded", label="Answer mode", elem_id="attest-mode"
+        )
+    return author_box, work_box, mode_radio
+
+
+def _options_row() -> tuple[gr.Checkbox, gr.Button, gr.DownloadButton]:
+    with gr.Row():
+        show_unverified = gr.Checkbox(
+            value=False,
+            label="Show dropped sentences (not verified)",
+            elem_id="attest-show-unverified",
+        )
+        clear = gr.Button("Clear", variant="secondary", size="sm")
+        download = gr.DownloadButton(
+            "Export conversation (Markdown)",
+            value=None,
+            size="sm",
+            visible=False,
+            elem_id="attest-export",
+        )
+    return show_unverified, clear, download
+
+
+def _wire(demo: gr.Blocks, tab: ChatTab, handlers: "_ChatHandlers") -> None:
+    chat_outputs = [tab.turns, tab.chat, tab.sources, tab.download]
+    respond_inputs = [
+        tab.question,
+        tab.turns,
+        tab.authors,
+        tab.works,
+        tab.mode,
+        tab.show_unverified,
+    ]
+    on_accept, on_respond = handlers.on_accept, handlers.on_respond  # one function per handler
+    accepted = [
+        trigger(
+            on_accept,
+            [tab.question, tab.turns, tab.show_unverified],
+            [tab.turns, tab.chat, tab.question, tab.download],
+            queue=False,
+            api_visibility="private",
+        )
+        for trigger in (tab.ask.click, tab.question.submit)
+    ]
+    respond_events = [
+        event.success(
+            on_respond,
+            respond_inputs,
+            chat_outputs,
+            concurrency_limit=1,
+            concurrency_id=GENERATE,
+            show_progress="minimal",
+            api_name="respond" if i == 0 else None,
+            api_visibility="public" if i == 0 else "private",
+        )
+        for i, event in enumerate(accepted)
+    ]
+    tab.stop.click(handlers.on_stop, None, None, queue=False, api_name="stop")
+    tab.clear.click(
+        handlers.on_clear,
+        None,
+        chat_outputs,
+        queue=False,
+        cancels=respond_events,
+        api_visibility="private",
+    )
+    tab.show_unverified.change(
+        handlers.on_toggle,
+        [tab.turns, tab.show_unverified],
+        tab.chat,
+        queue=False,
+        api_visibility="private",
+    )
+    demo.unload(handlers.on_unload)
+
+
+class _ChatHandlers:
+    """The chat's event handlers for one app (their names are the events' default API names)."""
+
+    def __init__(
+        self,
+        demo: gr.Blocks,
+        *,
+        settings: Settings,
+        answer: callbacks.AnswerFn,
+        runs: Runs,
+        exports: Path,
+        every_author: list[str],
+        every_work: list[str],
+    ) -> None:
+        self.demo = demo
+        self.settings = settings
+        self.answer = answer
+        self.runs = runs
+        self.exports = exports
+        self.every_author = every_author
+        self.every_work = every_work
+
+    def on_accept(self, q: str, turns: tuple, show: bool) -> tuple:
+        queue = getattr(self.demo, "_queue", None)
+        waiting = len(queue) if queue is not None else 0
+        if queue is not None and queue.max_size is not None and waiting >= queue.max_size:
+            raise gr.Error(
+                f"The chat is busy: {waiting} questions are already waiting for the model. "
+                "Please try again in a minute.",
+                duration=8,
+            )
+        view = callbacks.accept(q, turns, settings=self.settings, show_unverified=show)
+        return view.turns, view.chat_html, "", gr.skip()
+
+    def on_respond(
+        self,
+        q: str,
+        turns: tuple,
+        authors: list[str],
+        work_ids: list[str],
+        answer_mode: str,
+        show: bool,
+        request: gr.Request,
+    ) -> Iterator[tuple]:
+        session = session_id(request)
+        event = self.runs.start(session)
+        try:
+            for view in callbacks.respond(
+                q,
+                turns,
+                answer_fn=self.answer,
+                settings=self.settings,
+                authors=callbacks.select_filter(authors, self.every_author),
+                works=callbacks.select_filter(work_ids, self.every_work),
+                mode=answer_mode,
+                show_unverified=show,
+                stop_event=event,
+                export_dir=self.exports / uuid.uuid4().hex,
+            ):
+                if view.heartbeat:
+                    yield gr.skip(), gr.skip(), gr.skip(), gr.skip()
+                    continue
+                file = (
+                    gr.DownloadButton(value=view.export_path, visible=True)
+                    if view.export_path
+                    else gr.skip()
+                )
+                yield view.turns, view.chat_html, view.sources_html, file
+        finally:
+            self.runs.finish(session, event)
+
+    def on_stop(self, request: gr.Request) -> None:
+        self.runs.stop(session_id(request))
+
+    def on_unload(self, request: gr.Request) -> None:
+        self.runs.stop(session_id(request))
+
+    def on_clear(self, request: gr.Request) -> tuple:
+        self.runs.stop(session_id(request))
+        view = callbacks.clear()
+        return (
+            view.turns,
+            view.chat_html,
+            view.sources_html,
+            gr.DownloadButton(value=None, visible=False),
+        )
+
+    def on_toggle(self, turns: tuple, show: bool) -> str:
+        return callbacks.rerender(turns, show).chat_html
