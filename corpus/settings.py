@@ -25,7 +25,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -177,8 +177,10 @@ class Settings(BaseSettings):
     openai_base_url: str = Field(
         "http://127.0.0.1:8000/v1", description="Base URL of an OpenAI-compatible server."
     )
-    openai_api_key: str = Field(
-        "not-needed", description="API key sent to the OpenAI-compatible server."
+    openai_api_key: SecretStr = Field(
+        SecretStr("not-needed"),
+        description="API key sent to the OpenAI-compatible server (never printed; set it with "
+        "ATTEST_OPENAI_API_KEY rather than in a file).",
     )
     max_new_tokens: int = Field(
         72,

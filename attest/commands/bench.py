@@ -100,7 +100,7 @@ def _serve(settings, *, fake_delay: float | None):
 
     generator = None
     if fake_delay is not None:
-        from rag.generators.base import FakeGenerator
+        from rag.generators.fake import FakeGenerator
 
         generator = FakeGenerator(delay_s=fake_delay)
     return launch(

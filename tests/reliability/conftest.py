@@ -135,7 +135,7 @@ class TimedGenerator:
     generation started and ended."""
 
     def __init__(self, delay_s: float, words: int = 60) -> None:
-        from rag.generators.base import FakeGenerator
+        from rag.generators.fake import FakeGenerator
 
         script = " ".join(["The bureaucracy grew because the revolution remained isolated."] * 8)
         self.inner = FakeGenerator(" ".join(script.split()[:words]) + " [1]", delay_s=delay_s)

@@ -11,7 +11,7 @@ from attest.cli import main
 from corpus.errors import InputError
 from rag.answer.pipeline import ABSTAIN_MESSAGE, stream_answer
 from rag.answer.types import Answer
-from rag.generators.base import FakeGenerator
+from rag.generators.fake import FakeGenerator
 from ui import callbacks
 
 HUGE = "why " * 25_000  # 100 KB

@@ -12,7 +12,7 @@ import pytest
 
 from corpus.load import load_passages
 from lookup.library import get_library
-from rag.generators.base import FakeGenerator
+from rag.generators.fake import FakeGenerator
 from ui import callbacks
 
 HIDDEN = "\u200b\u202e\u202c\u00ad"

@@ -11,7 +11,7 @@ import pytest
 
 from rag.answer.pipeline import stream_answer
 from rag.answer.write import SYSTEM_PROMPT
-from rag.generators.base import FakeGenerator
+from rag.generators.fake import FakeGenerator
 from ui import callbacks
 from ui.render import render_chat
 

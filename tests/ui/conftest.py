@@ -179,7 +179,7 @@ class RecordingGenerator:
     """Wraps the fake generator and records when each generation ran (to check concurrency)."""
 
     def __init__(self, delay_s: float) -> None:
-        from rag.generators.base import FakeGenerator
+        from rag.generators.fake import FakeGenerator
 
         self.inner = FakeGenerator(delay_s=delay_s)
         self.name = "fake"

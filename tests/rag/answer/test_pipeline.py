@@ -13,7 +13,7 @@ from corpus.testing import write_tiny_corpus
 from embeddings.fake import FakeEmbedder
 from rag.answer.pipeline import ABSTAIN_MESSAGE, FALLBACK_MESSAGE, answer, stream_answer
 from rag.answer.types import Answer, Draft
-from rag.generators.base import FakeGenerator
+from rag.generators.fake import FakeGenerator
 
 
 @pytest.fixture

@@ -11,14 +11,9 @@ from typing import ClassVar
 import pytest
 
 from corpus.settings import get_settings
-from rag.generators.base import (
-    FakeGenerator,
-    GeneratorError,
-    OpenAIGenerator,
-    default_fake_script,
-    get_generator,
-    parse_sse_line,
-)
+from rag.generators.base import GeneratorError, get_generator
+from rag.generators.fake import FakeGenerator, default_fake_script
+from rag.generators.openai import OpenAIGenerator
 
 
 def test_fake_script_copies_excerpt_one_and_invents_one():
@@ -56,21 +51,6 @@ def test_get_generator_extractive_is_none_and_fake_is_cached(settings):
     assert get_generator(settings).name == "fake"
 
 
-@pytest.mark.parametrize(
-    ("line", "expected"),
-    [
-        ('data: {"choices": [{"delta": {"content": "Hi"}}]}', "Hi"),
-        ('data: {"choices": [{"delta": {"role": "assistant"}}]}', ""),
-        ("data: [DONE]", None),
-        (": keep-alive", ""),
-        ("data: not json", ""),
-        ("", ""),
-    ],
-)
-def test_parse_sse_line(line, expected):
-    assert parse_sse_line(line) == expected
-
-
 class _SSEHandler(BaseHTTPRequestHandler):
     pieces: tuple[str, ...] = ("Trotsky ", "blamed ", "the ", "bureaucracy ", "[1].")
     delay_s = 0.0
@@ -93,17 +73,25 @@ class _SSEHandler(BaseHTTPRequestHandler):
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.end_headers()
-        first = {"choices": [{"delta": {"role": "assistant"}}]}
+        first = {"choices": [{"index": 0, "delta": {"role": "assistant"}}]}
         self.wfile.write(f"data: {json.dumps(first)}\n\n".encode())
-        for piece in self.pieces:
+        for i, piece in enumerate(self.pieces):
             time.sleep(self.delay_s)
-            chunk = {"choices": [{"delta": {"content": piece}}]}
+            if body.get("model") == "drops" and i == 2:
+                self.connection.close()  # the server goes away mid-draft
+                return
+            if body.get("model") == "errs" and i == 2:
+                err = {"error": {"message": "model overloaded", "type": "server_error"}}
+                self.wfile.write(f"data: {json.dumps(err)}\n\n".encode())
+                return
+            chunk = {"choices": [{"index": 0, "delta": {"content": piece}}]}
             try:
                 self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
                 self.wfile.flush()
             except (BrokenPipeError, ConnectionResetError):
                 return
-        self.wfile.write(b"data: [DONE]\n\n")
+        last = {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+        self.wfile.write(f"data: {json.dumps(last)}\n\ndata: [DONE]\n\n".encode())
 
 
 @pytest.fixture
@@ -159,3 +147,34 @@ def test_openai_backend_unreachable_server_is_a_clear_error(settings):
     s = get_settings(settings, openai_base_url="http://127.0.0.1:9/v1", generation_timeout_s=2)
     with pytest.raises(GeneratorError, match="cannot reach the generator server"):
         list(OpenAIGenerator(s).stream([{"role": "user", "content": "q"}], 8))
+
+
+def test_openai_backend_raises_on_a_streamed_error_event(settings, sse_server):
+    s = get_settings(settings, openai_base_url=sse_server, generator_model="errs")
+    out: list[str] = []
+    with pytest.raises(GeneratorError, match="overloaded"):
+        out.extend(OpenAIGenerator(s).stream([{"role": "user", "content": "q"}], 8))
+    assert out == ["Trotsky ", "blamed "]  # what came before the error, then the error
+
+
+def test_openai_backend_raises_when_the_connection_drops_mid_stream(settings, sse_server):
+    s = get_settings(settings, openai_base_url=sse_server, generator_model="drops")
+    with pytest.raises(GeneratorError, match=r"ended before the model finished|cannot reach"):
+        list(OpenAIGenerator(s).stream([{"role": "user", "content": "q"}], 8))
+
+
+def test_openai_backend_stops_at_the_generation_deadline(settings, sse_server):
+    _SSEHandler.pieces = tuple(f"w{i} " for i in range(100))
+    _SSEHandler.delay_s = 0.05
+    s = get_settings(settings, openai_base_url=sse_server, generation_timeout_s=0.5)
+    started = time.perf_counter()
+    out = list(OpenAIGenerator(s).stream([{"role": "user", "content": "q"}], 500))
+    assert 0 < len(out) < 100
+    assert time.perf_counter() - started < 2.0
+
+
+def test_the_api_key_is_secret(settings):
+    s = get_settings(settings, openai_api_key="sk-live-123")
+    assert "sk-live-123" not in repr(s) and "sk-live-123" not in str(s.model_dump())
+    assert s.openai_api_key.get_secret_value() == "sk-live-123"
+
