@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import tomllib
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -218,10 +217,6 @@ def _parse(data: dict[str, Any], corpus_dir: Path, problems: list[str]) -> Catal
 # --- validation of the files ------------------------------------------------------------------
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def decode_text(data: bytes, *, name: str) -> str:
     """Decode a corpus file's bytes as UTF-8 text; :class:`CatalogError` for binary or non-UTF-8.
 
@@ -407,36 +402,3 @@ def load_catalog(
         )
         raise CatalogError(problems[0] + more)
     return catalog
-
-
-def corpus_fingerprint(catalog: Catalog) -> str:
-    """A short hash of everything that shapes the passages: each work's entry and file hash.
-
-    An index built from a different fingerprint is stale.
-
-    Example::
-
-        >>> len(corpus_fingerprint(load_catalog()))
-        16
-    """
-    from corpus.clean import CLEANER_VERSION
-
-    h = hashlib.sha256(f"cleaner={CLEANER_VERSION}\n".encode())
-    for w in catalog.works:
-        fields: Sequence[object] = (
-            w.work_id,
-            w.author,
-            w.title,
-            w.year,
-            w.file,
-            w.sha256,
-            w.source,
-            w.start_marker,
-            w.end_marker,
-            w.body_start,
-            w.drop_lines,
-            w.headings,
-            w.footnotes,
-        )
-        h.update(repr(fields).encode("utf-8") + b"\n")
-    return h.hexdigest()[:16]

@@ -9,14 +9,47 @@ Example::
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
-from corpus.catalog import Catalog, Work, corpus_fingerprint, decode_text, load_catalog
-from corpus.clean import clean_work
+from corpus.catalog import Catalog, Work, decode_text, load_catalog
+from corpus.clean import CLEANER_VERSION, clean_work
 from corpus.errors import CatalogError
 from corpus.passage import Passage
 from corpus.settings import Settings
+
+
+def corpus_fingerprint(catalog: Catalog) -> str:
+    """A short hash of everything that shapes the passages: each work's entry and file hash.
+
+    An index built from a different fingerprint is stale.
+
+    Example::
+
+        >>> len(corpus_fingerprint(load_catalog()))
+        16
+    """
+    h = hashlib.sha256(f"cleaner={CLEANER_VERSION}\n".encode())
+    for w in catalog.works:
+        fields: Sequence[object] = (
+            w.work_id,
+            w.author,
+            w.title,
+            w.year,
+            w.file,
+            w.sha256,
+            w.source,
+            w.start_marker,
+            w.end_marker,
+            w.body_start,
+            w.drop_lines,
+            w.headings,
+            w.footnotes,
+        )
+        h.update(repr(fields).encode("utf-8") + b"\n")
+    return h.hexdigest()[:16]
 
 
 def read_raw(work: Work) -> str:
@@ -67,7 +100,7 @@ def load_passages(
 ) -> list[Passage]:
     """Every passage of every work, in catalog order then file order.
 
-    The result is cached per corpus folder and :func:`corpus.catalog.corpus_fingerprint`, so
+    The result is cached per corpus folder and :func:`corpus_fingerprint`, so
     repeated calls are free; a changed catalog or file gives a fresh load.
 
     Example::

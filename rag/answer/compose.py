@@ -128,7 +128,7 @@ def dedupe(texts: Sequence[str]) -> list[str]:
     seen: set[str] = set()
     out = []
     for t in texts:
-        key = re.sub(r"\[[^\]]*\]|\W+", " ", t.lower()).strip()
+        key = re.sub(r"\W+", " ", re.sub(r"\[[^\]]*\]", " ", t.lower())).strip()
         if key and key not in seen:
             seen.add(key)
             out.append(t)

@@ -49,7 +49,7 @@ def negation_cues(text: str) -> list[tuple[str, set[str]]]:
     Example::
 
         >>> [(cue, sorted(w)) for cue, w in negation_cues("Trotsky denied that the purge was planned.")]
-        [('deny', ['plan', 'purg'])]
+        [('deni', ['plan', 'purg'])]
     """
     toks = words(text)
     out: list[tuple[str, set[str]]] = []

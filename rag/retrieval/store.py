@@ -50,7 +50,7 @@ Log = Callable[[str], Any]
 
 def passages_fingerprint(passages: Sequence[Passage]) -> str:
     """A hash of everything chunking reads from explicit passages (tests, other corpora); the
-    catalog's own corpus uses the cheaper :func:`corpus.catalog.corpus_fingerprint`.
+    catalog's own corpus uses the cheaper :func:`corpus.load.corpus_fingerprint`.
 
     Example::
 
@@ -74,7 +74,8 @@ def expected_fingerprint(settings: Settings, passages: Sequence[Passage] | None)
     themselves; otherwise the catalog's fingerprint, which needs no parsing)."""
     if passages is not None:
         return passages_fingerprint(passages)
-    from corpus.catalog import corpus_fingerprint, load_catalog
+    from corpus.catalog import load_catalog
+    from corpus.load import corpus_fingerprint
 
     return "catalog:" + corpus_fingerprint(load_catalog(settings))
 

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from corpus.catalog import check_catalog, corpus_fingerprint, load_catalog, work_span
+from corpus.catalog import check_catalog, load_catalog, work_span
 from corpus.errors import CatalogError
+from corpus.load import corpus_fingerprint
 from corpus.testing import write_tiny_corpus
 
 
