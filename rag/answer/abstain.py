@@ -14,14 +14,12 @@ similarity is reported but not used — it was high even for questions the essay
 
 from __future__ import annotations
 
-import math
 import re
-import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from rag.retrieval.chunking import Chunk
 from rag.retrieval.search import Hit
+from rag.retrieval.stats import idf, phrase_key
 from rag.text.names import proper_name_stems, proper_phrases
 from rag.text.tokens import content_words
 
@@ -36,9 +34,6 @@ _FRAMING = (
     "other whose idea point"
 )
 
-# Per chunk list: (chunk count, (n_docs, document frequencies), searchable phrase text).
-_STATS_CACHE: dict[int, tuple[int, tuple[int, dict[str, int]], str]] = {}
-_IDF_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -53,55 +48,9 @@ class Strength:
     unknown_phrases: tuple[str, ...] = ()
 
 
-def document_frequencies(chunks: Sequence[Chunk]) -> tuple[int, dict[str, int]]:
-    """Number of chunks and, per content-word stem, in how many chunks it occurs.
-
-    Example::
-
-        >>> from rag.retrieval.chunking import Chunk
-        >>> mk = lambda t: Chunk("i", "w", "A", "T", None, "", "body", "a", t, "", "f", 0, 1)
-        >>> n, df = document_frequencies([mk("purges and terror"), mk("the purges")])
-        >>> n, df["purg"], df["terror"]
-        (2, 2, 1)
-    """
-    df: dict[str, int] = {}
-    for c in chunks:
-        for w in set(content_words(c.text)):
-            df[w] = df.get(w, 0) + 1
-    return len(chunks), df
-
-
-def _corpus_stats(index) -> tuple[tuple[int, dict[str, int]], str]:
-    """Document frequencies and phrase-searchable text of the index's chunks, computed once."""
-    chunks = getattr(index, "chunks", None) or []
-    key = id(chunks)
-    with _IDF_LOCK:
-        cached = _STATS_CACHE.get(key)
-        if cached is None or cached[0] != len(chunks):
-            text = "".join(_phrase_key(f"{c.header} {c.text}") for c in chunks)
-            cached = (len(chunks), document_frequencies(chunks), text)
-            _STATS_CACHE[key] = cached
-        return cached[1], cached[2]
-
-
-def idf(word: str, n_docs: int, df: dict[str, int]) -> float:
-    """Smoothed inverse document frequency; a word absent from the corpus gets the maximum.
-
-    Example::
-
-        >>> round(idf("x", 100, {"x": 1}), 3), round(idf("y", 100, {}), 3)
-        (4.21, 5.308)
-    """
-    return math.log((n_docs + 1) / (df.get(word, 0) + 0.5))
-
-
 def _name_key(word: str) -> str:
     # Names are matched as capitalised words ("Nations", not "nation"), plural-insensitive.
     return word.removesuffix("s") if word[:1].isupper() else ""
-
-
-def _phrase_key(text: str) -> str:
-    return " " + " ".join(re.findall(r"[^\W_]+", text.casefold())) + " "
 
 
 def unknown_phrases(question: str, index) -> tuple[str, ...]:
@@ -112,8 +61,8 @@ def unknown_phrases(question: str, index) -> tuple[str, ...]:
     """
     if index is None or not getattr(index, "chunks", None):
         return ()
-    _, corpus = _corpus_stats(index)
-    return tuple(p for p in proper_phrases(question) if _phrase_key(p) not in corpus)
+    corpus = index.stats.phrase_text
+    return tuple(p for p in proper_phrases(question) if phrase_key(p) not in corpus)
 
 
 def evidence_strength(
@@ -145,7 +94,8 @@ def evidence_strength(
         return Strength(0.0, 0.0, 0.0)
     if not terms:
         return Strength(1.0, dense, 1.0)
-    n_docs, df = _corpus_stats(index)[0] if index is not None else (1, {})
+    stats = getattr(index, "stats", None)
+    n_docs, df = (stats.n_docs, stats.df) if stats is not None else (1, {})
     proper = proper_name_stems(question)
     present: set[str] = set()
     for h in top:

@@ -39,6 +39,7 @@ from rag.retrieval import files, vectors
 from rag.retrieval.bm25 import LexicalIndex
 from rag.retrieval.chunking import CHUNKER_VERSION, Chunk, chunk_passages
 from rag.retrieval.files import CHUNKS_FILE, FAISS_FILE, MANIFEST_FILE, REBUILD_HINT
+from rag.retrieval.stats import CorpusStats, corpus_stats
 
 SCHEMA_VERSION = 1
 
@@ -125,6 +126,16 @@ class Index:
     def __post_init__(self) -> None:
         self.by_id = {c.id: i for i, c in enumerate(self.chunks)}
         self.authors = sorted({c.author for c in self.chunks})
+        self._stats: CorpusStats | None = None
+        self._stats_lock = threading.Lock()
+
+    @property
+    def stats(self) -> CorpusStats:
+        """Document frequencies and phrase text of the chunks, computed on first use."""
+        with self._stats_lock:
+            if self._stats is None:
+                self._stats = corpus_stats(self.chunks)
+            return self._stats
 
     def __len__(self) -> int:
         return len(self.chunks)

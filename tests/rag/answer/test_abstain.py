@@ -7,6 +7,7 @@ import pytest
 from rag.answer.abstain import UNKNOWN_PHRASE_FACTOR, evidence_strength
 from rag.retrieval.chunking import Chunk
 from rag.retrieval.search import Hit
+from rag.retrieval.stats import corpus_stats
 from rag.text.names import proper_phrases
 
 
@@ -23,7 +24,7 @@ CORPUS = [
     _chunk("The Soviets' Indians lived on a continental reservation, the countryside.", 1),
     _chunk("Kirov was murdered in Leningrad in December 1934.", 2),
 ]
-INDEX = SimpleNamespace(chunks=CORPUS)
+INDEX = SimpleNamespace(chunks=CORPUS, stats=corpus_stats(CORPUS))
 
 
 @pytest.mark.parametrize(
