@@ -1,32 +1,28 @@
 """The chat as a Gradio Blocks app: chat, citation lookup and corpus tabs, and its safe serving.
 
-``build_app`` wires :mod:`ui.callbacks` to components; ``launch`` warms the index and embedder,
-optionally loads the generator, and serves on loopback with no share link, strict same-origin
-CORS, no extra served paths, temp files inside the data dir and an upload cap.
+``build_app`` composes one builder per tab (:mod:`ui.tabs`: chat, lookup, corpus) and the JSON
+API (:mod:`ui.api`); they wire :mod:`ui.callbacks` to components. ``launch`` warms the index and
+embedder, optionally loads the generator, and serves on loopback with no share link, strict
+same-origin CORS, no extra served paths, temp files inside the data dir and an upload cap.
 
 Generation shares one concurrency slot (``concurrency_id="generate"``, limit 1: one CPU-bound
 model) behind a queue bounded by ``settings.queue_size``; lookup and corpus events run outside
 the queue so they answer while a question is being generated.
 """
 
-# No `from __future__ import annotations` here: Gradio reads the callbacks' annotations
-# (gr.Request) at wiring time, and `gr` is imported inside build_app.
+from __future__ import annotations
+
 import os
-import threading
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from corpus.settings import Settings, get_settings
 from lookup.library import Library, get_library
-from rag.answer.types import Answer, Draft, Status
-from ui import callbacks
-from ui.theme import CHAT_JS, CONTENT_CSS, HEADER_HTML, LOOKUP_JS, PAGE_CSS, make_theme
+from ui.callbacks import AnswerFn
+from ui.theme import HEADER_HTML, PAGE_CSS, make_theme
 
 __all__ = ["EXAMPLES", "build_app", "launch", "launch_kwargs", "prepare", "temp_dir"]
-
-GENERATE = "generate"
 
 # One question per author, one comparison, one the essays cannot answer.
 EXAMPLES: tuple[str, ...] = (
@@ -38,8 +34,6 @@ EXAMPLES: tuple[str, ...] = (
     "How do Trotsky and Tucker differ in explaining the rise of Stalin?",
     "What did the essays say about the Soviet space programme of the 1960s?",
 )
-
-AnswerFn = Callable[..., Iterator[Status | Draft | Answer]]
 
 
 def temp_dir(settings: Settings) -> Path:
@@ -53,36 +47,6 @@ def _use_temp_dir(settings: Settings) -> Path:
     # Gradio reads this when components and the server app are created, so set it first.
     os.environ["GRADIO_TEMP_DIR"] = str(folder)
     return folder
-
-
-class _Runs:
-    """The stop event of each session's running answer (Stop and disconnect set it)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._events: dict[str, threading.Event] = {}
-
-    def start(self, session: str) -> threading.Event:
-        event = threading.Event()
-        with self._lock:
-            old = self._events.get(session)
-            if old is not None:
-                old.set()
-            self._events[session] = event
-        return event
-
-    def stop(self, session: str) -> bool:
-        with self._lock:
-            event = self._events.get(session)
-        if event is None:
-            return False
-        event.set()
-        return True
-
-    def finish(self, session: str, event: threading.Event) -> None:
-        with self._lock:
-            if self._events.get(session) is event:
-                del self._events[session]
 
 
 def _default_answer_fn(index: Any, embedder: Any, generator: Any) -> AnswerFn:
@@ -102,10 +66,6 @@ def _default_answer_fn(index: Any, embedder: Any, generator: Any) -> AnswerFn:
     return answer_fn
 
 
-def _session(request: Any) -> str:
-    return str(getattr(request, "session_hash", None) or "anonymous")
-
-
 def build_app(
     settings: Settings | None = None,
     *,
@@ -118,367 +78,38 @@ def build_app(
     """The Blocks app (not launched). Inject ``answer_fn`` or models/index to test with fakes."""
     import gradio as gr
 
+    from ui.api import add_json_api
+    from ui.runs import Runs
+    from ui.tabs.chat import build_chat_tab
+    from ui.tabs.common import work_choices
+    from ui.tabs.corpus import build_corpus_tab
+    from ui.tabs.lookup import build_lookup_tab
+
     s = get_settings(settings)
-    tmp = _use_temp_dir(s)
-    exports = tmp / "exports"
+    exports = _use_temp_dir(s) / "exports"
     lib = library if library is not None else get_library(s)
     answer = answer_fn or _default_answer_fn(index, embedder, generator)
-    runs = _Runs()
-
-    works = lib.works_table()
-    all_authors = lib.authors()
-    all_work_ids = [w.work_id for w in works]
-    work_choices = [
-        (f"{w.author.split()[-1]} — {w.title}" + (f" ({w.year})" if w.year else ""), w.work_id)
-        for w in works
-    ]
-    modes = [
-        ("Grounded: drafted, then verified", "grounded"),
-        ("Extractive: quotations only", "extractive"),
-    ]
-    default_mode = s.answer_mode if s.answer_mode in ("grounded", "extractive") else "grounded"
-
-    def html(value: str, elem_id: str, **kw: Any) -> Any:
-        return gr.HTML(value, elem_id=elem_id, css_template=CONTENT_CSS, **kw)
+    works = work_choices(lib)
 
     with gr.Blocks(title="attest — who said what about Stalinism", analytics_enabled=False) as demo:
-        turns_state = gr.State(())
         gr.HTML(HEADER_HTML, js_on_load=None)
         with gr.Tabs():
-            with gr.Tab("Chat", id="chat"), gr.Row(equal_height=False):
-                with gr.Column(scale=3, min_width=420):
-                    chat = html(
-                        callbacks.rerender((), False).chat_html,
-                        "attest-chat",
-                        js_on_load=CHAT_JS,
-                        autoscroll=True,
-                    )
-                    with gr.Row(equal_height=True, elem_id="attest-ask-row"):
-                        question = gr.Textbox(
-                            placeholder="Ask the essays a question…",
-                            show_label=False,
-                            lines=1,
-                            max_lines=6,
-                            max_length=s.max_question_chars,
-                            scale=6,
-                            elem_id="attest-question",
-                            autofocus=True,
-                        )
-                        ask_btn = gr.Button(
-                            "Ask",
-                            variant="primary",
-                            scale=0,
-                            min_width=90,
-                            elem_id="attest-ask",
-                        )
-                        stop_btn = gr.Button(
-                            "Stop",
-                            variant="secondary",
-                            scale=0,
-                            min_width=90,
-                            elem_id="attest-stop",
-                        )
-                    gr.Examples(
-                        examples=[[q] for q in EXAMPLES],
-                        inputs=[question],
-                        label="Try a question",
-                        examples_per_page=len(EXAMPLES),
-                    )
-                    with gr.Accordion("Filters and answer mode", open=False):
-                        author_filter = gr.CheckboxGroup(
-                            choices=all_authors,
-                            value=all_authors,
-                            label="Authors",
-                            elem_id="attest-authors",
-                        )
-                        work_filter = gr.CheckboxGroup(
-                            choices=work_choices,
-                            value=all_work_ids,
-                            label="Works",
-                            elem_id="attest-works",
-                        )
-                        mode = gr.Radio(
-                            choices=modes,
-                            value=default_mode,
-                            label="Answer mode",
-                            elem_id="attest-mode",
-                        )
-                    with gr.Row():
-                        show_unverified = gr.Checkbox(
-                            value=False,
-                            label="Show dropped sentences (not verified)",
-                            elem_id="attest-show-unverified",
-                        )
-                        clear_btn = gr.Button("Clear", variant="secondary", size="sm")
-                        download = gr.DownloadButton(
-                            "Export conversation (Markdown)",
-                            value=None,
-                            size="sm",
-                            visible=False,
-                            elem_id="attest-export",
-                        )
-                with gr.Column(scale=2, min_width=320, elem_id="attest-sources-col"):
-                    sources = html(
-                        callbacks.rerender((), False).sources_html,
-                        "attest-sources",
-                        js_on_load=None,
-                    )
-
-            with gr.Tab("Citation lookup", id="lookup"):
-                with gr.Row(equal_height=True):
-                    lookup_q = gr.Textbox(
-                        placeholder="A verbatim phrase, some keywords, or an anchor such as "
-                        "tucker-revolution-from-above §II ¶4",
-                        show_label=False,
-                        scale=6,
-                        elem_id="attest-lookup-query",
-                        max_length=2000,
-                    )
-                    lookup_btn = gr.Button(
-                        "Find", variant="primary", scale=1, elem_id="attest-lookup-go"
-                    )
-                lookup_how = gr.Radio(
-                    choices=[
-                        ("Automatic", "auto"),
-                        ("Exact phrase", "phrase"),
-                        ("Keywords", "keyword"),
-                        ("Anchor", "anchor"),
-                    ],
-                    value="auto",
-                    show_label=False,
-                    elem_id="attest-lookup-how",
-                )
-                lookup_out = html(
-                    '<div class="attest-lookup"><div class="empty">Paste a quotation to find where it '
-                    "comes from, search by keywords, or open an anchor; each result shows the "
-                    "paragraphs around it, its notes and a citation to copy.</div></div>",
-                    "attest-lookup",
-                    js_on_load=LOOKUP_JS,
-                )
-
-            with gr.Tab("Corpus", id="corpus"):
-                gr.Dataframe(
-                    value=callbacks.works_rows(lib),
-                    headers=["Author", "Title", "Year", "Passages", "Words"],
-                    interactive=False,
-                    elem_id="attest-works-table",
-                )
-                with gr.Row(equal_height=False):
-                    work_pick = gr.Dropdown(
-                        choices=work_choices,
-                        value=all_work_ids[0] if all_work_ids else None,
-                        label="Read",
-                        scale=4,
-                        elem_id="attest-reader-work",
-                    )
-                    prev_btn = gr.Button("◀ Previous", scale=1, size="sm")
-                    page_label = gr.Markdown("")
-                    next_btn = gr.Button("Next ▶", scale=1, size="sm")
-                page_state = gr.State(0)
-                first_html, _, first_label = (
-                    callbacks.read_work(all_work_ids[0], 0, library=lib)
-                    if all_work_ids
-                    else ('<div class="attest-reader"></div>', 0, "")
-                )
-                page_label.value = first_label
-                reader = html(first_html, "attest-reader", js_on_load=None)
-
-        # --- chat events ------------------------------------------------------------------
-
-        def on_accept(q: str, turns: tuple, show: bool) -> tuple:
-            queue = getattr(demo, "_queue", None)
-            waiting = len(queue) if queue is not None else 0
-            if queue is not None and queue.max_size is not None and waiting >= queue.max_size:
-                raise gr.Error(
-                    f"The chat is busy: {waiting} questions are already waiting for the model. "
-                    "Please try again in a minute.",
-                    duration=8,
-                )
-            view = callbacks.accept(q, turns, settings=s, show_unverified=show)
-            return view.turns, view.chat_html, "", gr.skip()
-
-        def on_respond(
-            q: str,
-            turns: tuple,
-            authors: list[str],
-            work_ids: list[str],
-            answer_mode: str,
-            show: bool,
-            request: gr.Request,
-        ) -> Iterator[tuple]:
-            session = _session(request)
-            event = runs.start(session)
-            try:
-                for view in callbacks.respond(
-                    q,
-                    turns,
-                    answer_fn=answer,
-                    settings=s,
-                    authors=_filter(authors, all_authors),
-                    works=_filter(work_ids, all_work_ids),
-                    mode=answer_mode,
-                    show_unverified=show,
-                    stop_event=event,
-                    export_dir=exports / uuid.uuid4().hex,
-                ):
-                    if view.heartbeat:
-                        yield gr.skip(), gr.skip(), gr.skip(), gr.skip()
-                        continue
-                    file = (
-                        gr.DownloadButton(value=view.export_path, visible=True)
-                        if view.export_path
-                        else gr.skip()
-                    )
-                    yield view.turns, view.chat_html, view.sources_html, file
-            finally:
-                runs.finish(session, event)
-
-        def on_stop(request: gr.Request) -> None:
-            runs.stop(_session(request))
-
-        def on_unload(request: gr.Request) -> None:
-            runs.stop(_session(request))
-
-        def on_clear(request: gr.Request) -> tuple:
-            runs.stop(_session(request))
-            view = callbacks.clear()
-            return (
-                view.turns,
-                view.chat_html,
-                view.sources_html,
-                gr.DownloadButton(value=None, visible=False),
-            )
-
-        def on_toggle(turns: tuple, show: bool) -> str:
-            return callbacks.rerender(turns, show).chat_html
-
-        chat_outputs = [turns_state, chat, sources, download]
-        respond_inputs = [question, turns_state, author_filter, work_filter, mode, show_unverified]
-        triggers = [ask_btn.click, question.submit]
-        accepted = [
-            trigger(
-                on_accept,
-                [question, turns_state, show_unverified],
-                [turns_state, chat, question, download],
-                queue=False,
-                api_visibility="private",
-            )
-            for trigger in triggers
-        ]
-        respond_events = [
-            a.success(
-                on_respond,
-                respond_inputs,
-                chat_outputs,
-                concurrency_limit=1,
-                concurrency_id=GENERATE,
-                show_progress="minimal",
-                api_name="respond" if i == 0 else None,
-                api_visibility="public" if i == 0 else "private",
-            )
-            for i, a in enumerate(accepted)
-        ]
-        stop_btn.click(on_stop, None, None, queue=False, api_name="stop")
-        clear_btn.click(
-            on_clear,
-            None,
-            chat_outputs,
-            queue=False,
-            cancels=respond_events,
-            api_visibility="private",
-        )
-        show_unverified.change(
-            on_toggle, [turns_state, show_unverified], chat, queue=False, api_visibility="private"
-        )
-        demo.unload(on_unload)
-
-        # --- lookup and corpus: outside the generation queue ------------------------------
-
-        def on_lookup(query: str, how: str) -> str:
-            return callbacks.lookup(query, how, library=lib)[1]
-
-        for trigger in (lookup_btn.click, lookup_q.submit):
-            trigger(
-                on_lookup,
-                [lookup_q, lookup_how],
-                lookup_out,
-                queue=False,
-                api_name="lookup_html" if trigger == lookup_btn.click else None,
-                api_visibility="public" if trigger == lookup_btn.click else "private",
-            )
-
-        def on_read(work_id: str, page: int) -> tuple:
-            html_, shown, label = callbacks.read_work(work_id, page, library=lib)
-            return html_, shown, label
-
-        work_pick.change(
-            lambda w: on_read(w, 0),
-            work_pick,
-            [reader, page_state, page_label],
-            queue=False,
-            api_visibility="private",
-        )
-        prev_btn.click(
-            lambda w, p: on_read(w, p - 1),
-            [work_pick, page_state],
-            [reader, page_state, page_label],
-            queue=False,
-            api_visibility="private",
-        )
-        next_btn.click(
-            lambda w, p: on_read(w, p + 1),
-            [work_pick, page_state],
-            [reader, page_state, page_label],
-            queue=False,
-            api_name="read",
-        )
-
-        # --- plain JSON API (scripts, load tests) -----------------------------------------
-
-        def ask(
-            question: str,
-            authors: list[str] | None = None,
-            works: list[str] | None = None,
-            mode: str = "grounded",
-        ) -> dict:
-            """Answer a question; the verified answer with its citations as JSON."""
-            event = threading.Event()
-            final = None
-            for view in callbacks.respond(
-                question,
-                (),
-                answer_fn=answer,
+            build_chat_tab(
+                demo,
                 settings=s,
-                authors=authors or None,
-                works=works or None,
-                mode=mode,
-                stop_event=event,
-            ):
-                final = view
-            turn = final.turns[-1] if final and final.turns else None
-            if turn is not None and turn.answer is not None:
-                return callbacks.answer_to_dict(turn.answer)
-            return {
-                "question": question,
-                "message": turn.notice if turn else None,
-                "sentences": [],
-                "citations": [],
-            }
-
-        def lookup(query: str, how: str = "auto") -> dict:
-            """Find passages by phrase, keywords or anchor, with context and citation."""
-            return callbacks.lookup_to_dict(callbacks.lookup(query, how, library=lib)[0])
-
-        gr.api(ask, api_name="ask", concurrency_limit=1, concurrency_id=GENERATE)
-        gr.api(lookup, api_name="lookup", queue=False)
+                answer=answer,
+                runs=Runs(),
+                exports=exports,
+                authors=lib.authors(),
+                works=works,
+                examples=EXAMPLES,
+            )
+            build_lookup_tab(lib)
+            build_corpus_tab(lib, works)
+        add_json_api(answer, s, lib)
 
     demo.queue(max_size=s.queue_size, default_concurrency_limit=None)
     return demo
-
-
-def _filter(selected: list[str] | None, every: list[str]) -> list[str] | None:
-    chosen = [x for x in (selected or []) if x in every]
-    return None if set(chosen) == set(every) else chosen
 
 
 def launch_kwargs(settings: Settings | None = None) -> dict[str, Any]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import queue
-import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -20,9 +19,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from corpus.errors import AttestError
+from corpus.errors import AttestError, InputError
 from corpus.settings import Settings, get_settings
 from lookup.library import Library, LookupResponse, SearchHow
+from rag.answer.question import clean_question
 from rag.answer.types import Answer, Draft, Status
 from ui.export import write_conversation
 from ui.render import (
@@ -43,7 +43,6 @@ __all__ = [
     "ChatView",
     "accept",
     "answer_to_dict",
-    "clean_question",
     "clear",
     "export",
     "lookup",
@@ -55,7 +54,7 @@ __all__ = [
     "works_rows",
 ]
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+ECHO_CHARS = 300  # at most this much of a refused question is shown
 STOPPED = "Stopped. The answer was not finished, so nothing unverified is shown."
 FIRST_STATUS = "Searching the essays…"
 DRAFTING = "Drafting — each sentence is checked against its passage before it is shown…"
@@ -86,40 +85,21 @@ def _view(turns: Sequence[Turn], show_unverified: bool, export_path: str | None 
     )
 
 
-def clean_question(text: str | None, settings: Settings | None = None) -> tuple[str, str | None]:
-    """The question with control characters removed, and why it is refused (None = accepted).
-
-    Example::
-
-        >>> clean_question("  Who\\x00 was Stalin?  ")
-        ('Who was Stalin?', None)
-        >>> clean_question("   ")[1]
-        'Type a question first.'
-    """
-    s = get_settings(settings)
-    cleaned = _CONTROL.sub("", text or "").strip()
-    if not cleaned:
-        return "", "Type a question first."
-    if len(cleaned) > s.max_question_chars:
-        return cleaned, (
-            f"Questions are limited to {s.max_question_chars:,} characters; this one has "
-            f"{len(cleaned):,}. Please shorten it."
-        )
-    return cleaned, None
-
-
 def select_filter(selected: Sequence[str] | None, every: Sequence[str]) -> list[str] | None:
-    """The filter to pass on: None when everything (or nothing, i.e. no choice made) is selected.
+    """The author or work filter to pass on: None (no filter) when everything is selected.
+
+    Unknown values are dropped. An empty selection stays empty (``respond`` then refuses to
+    search no author), and so does a missing one.
 
     Example::
 
-        >>> select_filter(["a", "b"], ["a", "b"]) is None, select_filter(["a"], ["a", "b"])
+        >>> select_filter(["a", "b"], ["a", "b"]) is None, select_filter(["a", "x"], ["a", "b"])
         (True, ['a'])
+        >>> select_filter([], ["a", "b"]), select_filter(None, ["a", "b"])
+        ([], [])
     """
     chosen = [x for x in (selected or []) if x in every]
-    if not chosen or set(chosen) == set(every):
-        return None
-    return chosen
+    return None if set(chosen) == set(every) else chosen
 
 
 def accept(
@@ -135,13 +115,23 @@ def accept(
         t if t.done else replace(t, draft="", status="", notice=STOPPED, stopped=True, done=True)
         for t in (turns or ())
     ]
-    cleaned, refusal = clean_question(question, settings)
-    if refusal is not None:
-        shown = cleaned if len(cleaned) <= 300 else cleaned[:300] + "…"
-        turns.append(Turn(shown or "(empty question)", notice=refusal, done=True))
-    else:
-        turns.append(Turn(cleaned))
+    s = get_settings(settings)
+    try:
+        turns.append(Turn(clean_question(question, s)))
+    except InputError as refusal:
+        turns.append(Turn(_echo(question, s), notice=str(refusal), done=True))
     return _view(turns, show_unverified)
+
+
+def _echo(question: str | None, settings: Settings) -> str:
+    # A refused question is shown cleaned and cut short (it may be 100 KB).
+    text = (question or "").lstrip()
+    limit = min(ECHO_CHARS, settings.max_question_chars)
+    try:
+        shown = clean_question(text[:limit], settings)
+    except InputError:
+        return "(empty question)"
+    return shown + "…" if len(text) > limit else shown
 
 
 def _merge_draft(current: str, piece: str) -> str:

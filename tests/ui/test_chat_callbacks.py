@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from corpus.errors import InputError
+from rag.answer.question import clean_question
 from ui import callbacks
+from ui.render import esc
 from ui.turn import Turn
 
 
@@ -65,9 +67,9 @@ def test_accept_then_respond_uses_the_pending_turn(answerer, ui_settings):
 @pytest.mark.parametrize(
     ("question", "fragment"),
     [
-        ("", "Type a question first"),
-        ("   \n\t ", "Type a question first"),
-        ("\x00\x01", "Type a question"),
+        ("", "the question is empty"),
+        ("   \n\t ", "the question is empty"),
+        ("\x00\x01", "the question is empty"),
     ],
 )
 def test_empty_questions_are_refused_without_a_model_call(
@@ -81,12 +83,31 @@ def test_empty_questions_are_refused_without_a_model_call(
 def test_too_long_question_states_the_cap(answerer, ui_settings):
     views = _run(answerer, ui_settings, "why " * 1000)
     assert answerer.calls == []
-    assert f"{ui_settings.max_question_chars:,} characters" in views[-1].chat_html
+    assert f"the limit is {ui_settings.max_question_chars}" in views[-1].chat_html
+    shown = views[-1].turns[-1].question  # echoed cleaned and cut short, never in full
+    assert shown.startswith("why why") and shown.endswith("…") and len(shown) <= 301
+
+
+def test_refusal_is_the_question_cleaners_message(ui_settings):
+    with pytest.raises(InputError) as refused:
+        clean_question("   ", ui_settings)
+    view = callbacks.accept("   ", (), settings=ui_settings)
+    turn = view.turns[-1]
+    assert turn.done and turn.notice == str(refused.value)
+    assert turn.question == "(empty question)" and esc(turn.notice) in view.chat_html
 
 
 def test_control_characters_are_stripped_and_unicode_kept(answerer, ui_settings):
     _run(answerer, ui_settings, "Что\x00 писал \u200fТроцкий\x07?")
     assert answerer.calls[0]["question"] == "Что писал \u200fТроцкий?"
+
+
+def test_question_is_normalised_like_the_pipeline_does(answerer, ui_settings):
+    raw = "  Who\x00 was\n\n  Kirov?\t"
+    view = callbacks.accept(raw, (), settings=ui_settings)
+    assert view.turns[-1].question == clean_question(raw, ui_settings) == "Who was Kirov?"
+    _run(answerer, ui_settings, raw)
+    assert answerer.calls[0]["question"] == "Who was Kirov?"
 
 
 def test_no_author_selected_is_refused(answerer, ui_settings):
@@ -97,8 +118,18 @@ def test_no_author_selected_is_refused(answerer, ui_settings):
 def test_select_filter():
     every = ["a", "b", "c"]
     assert callbacks.select_filter(["a", "b", "c"], every) is None
-    assert callbacks.select_filter(None, every) is None
+    assert callbacks.select_filter(["c", "b", "a", "zzz"], every) is None
     assert callbacks.select_filter(["b", "zzz"], every) == ["b"]
+    # Nothing chosen is a choice: passed on empty, so the answer is refused, not unfiltered.
+    assert callbacks.select_filter([], every) == []
+    assert callbacks.select_filter(None, every) == []
+    assert callbacks.select_filter([], []) is None
+
+
+def test_deselecting_every_author_refuses_the_question(answerer, ui_settings):
+    authors = callbacks.select_filter([], ["Ada Example", "Ben Sample"])
+    views = _run(answerer, ui_settings, authors=authors)
+    assert answerer.calls == [] and "at least one author" in views[-1].chat_html
 
 
 def test_stop_ends_the_answer_within_a_second(make_answerer, ui_settings):

@@ -8,10 +8,9 @@ refused because the queue is full), then answered in the shared generation slot
 # No `from __future__ import annotations`: Gradio reads the handlers' annotations (gr.Request)
 # when they are wired.
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import gradio as gr
 
@@ -21,18 +20,7 @@ from ui.runs import GENERATE, Runs, session_id
 from ui.tabs.common import content_html
 from ui.theme import CHAT_JS
 
-__all__ = ["EXAMPLES", "ChatTab", "build_chat_tab"]
-
-# One question per author, one comparison, one the essays cannot answer.
-EXAMPLES: tuple[str, ...] = (
-    "How, according to Ticktin, did the purges atomise the Soviet working class?",
-    "Why does Gouldner call Stalinism a form of internal colonialism?",
-    "What reasons does Trotsky give for the victory of the bureaucracy over the Left Opposition?",
-    "What does Rigby mean by a mono-organizational society?",
-    "In what sense does Tucker see Stalinism as a revolution from above?",
-    "How do Trotsky and Tucker differ in explaining the rise of Stalin?",
-    "What did the essays say about the Soviet space programme of the 1960s?",
-)
+__all__ = ["ChatTab", "build_chat_tab"]
 
 MODES = [
     ("Grounded: drafted, then verified", "grounded"),
@@ -67,13 +55,35 @@ def build_chat_tab(
     exports: Path,
     authors: list[str],
     works: list[tuple[str, str]],
+    examples: Sequence[str],
 ) -> ChatTab:
     """Build the Chat tab (inside the caller's ``gr.Tabs``) and wire its events.
 
     ``answer`` answers questions; ``runs`` holds each session's stop event; each finished answer
     is exported under its own folder in ``exports``; ``authors`` and ``works`` (label, id) are
-    every author and work the filters offer, all selected at first.
+    every author and work the filters offer, all selected at first; ``examples`` are the
+    questions offered under the box.
     """
+    tab = _layout(settings, authors, works, examples)
+    handlers = _ChatHandlers(
+        demo,
+        settings=settings,
+        answer=answer,
+        runs=runs,
+        exports=exports,
+        every_author=authors,
+        every_work=[work_id for _, work_id in works],
+    )
+    _wire(demo, tab, handlers)
+    return tab
+
+
+def _layout(
+    settings: Settings,
+    authors: list[str],
+    works: list[tuple[str, str]],
+    examples: Sequence[str],
+) -> ChatTab:
     empty = callbacks.rerender((), False)
     with gr.Tab("Chat", id="chat"):
         turns = gr.State(())
@@ -84,16 +94,16 @@ def build_chat_tab(
                 )
                 question, ask, stop = _ask_row(settings)
                 gr.Examples(
-                    examples=[[q] for q in EXAMPLES],
+                    examples=[[q] for q in examples],
                     inputs=[question],
                     label="Try a question",
-                    examples_per_page=len(EXAMPLES),
+                    examples_per_page=len(examples),
                 )
                 author_box, work_box, mode = _filters(settings, authors, works)
                 show_unverified, clear, download = _options_row()
             with gr.Column(scale=2, min_width=320, elem_id="attest-sources-col"):
                 sources = content_html(empty.sources_html, "attest-sources", js_on_load=None)
-    tab = ChatTab(
+    return ChatTab(
         turns=turns,
         chat=chat,
         sources=sources,
@@ -107,17 +117,6 @@ def build_chat_tab(
         clear=clear,
         download=download,
     )
-    handlers = _ChatHandlers(
-        demo,
-        settings=settings,
-        answer=answer,
-        runs=runs,
-        exports=exports,
-        every_author=authors,
-        every_work=[work_id for _, work_id in works],
-    )
-    _wire(demo, tab, handlers)
-    return tab
 
 
 def _ask_row(settings: Settings) -> tuple[gr.Textbox, gr.Button, gr.Button]:
@@ -133,16 +132,16 @@ def _ask_row(settings: Settings) -> tuple[gr.Textbox, gr.Button, gr.Button]:
             autofocus=True,
         )
         ask = gr.Button("Ask", variant="primary", scale=0, min_width=90, elem_id="attest-ask")
-        stop = gr.Button(
-            "Stop", variant="secondary", scale=0, min_width=90, elem_id="attest-stop"
-        )
+        stop = gr.Button("Stop", variant="secondary", scale=0, min_width=90, elem_id="attest-stop")
     return question, ask, stop
 
 
 def _filters(
     settings: Settings, authors: list[str], works: list[tuple[str, str]]
 ) -> tuple[gr.CheckboxGroup, gr.CheckboxGroup, gr.Radio]:
-    mode = settings.answer_mode if settings.answer_mode in ("grounded", "extractive") else None
+    default_mode = settings.answer_mode
+    if default_mode not in ("grounded", "extractive"):
+        default_mode = "grounded"
     with gr.Accordion("Filters and answer mode", open=False):
         author_box = gr.CheckboxGroup(
             choices=authors, value=authors, label="Authors", elem_id="attest-authors"
@@ -154,7 +153,7 @@ def _filters(
             elem_id="attest-works",
         )
         mode_radio = gr.Radio(
-            choices=MODES, value=mode or "grounded", label="Answer mode", elem_id="attest-mode"
+            choices=MODES, value=default_mode, label="Answer mode", elem_id="attest-mode"
         )
     return author_box, work_box, mode_radio
 
@@ -175,59 +174,6 @@ def _options_row() -> tuple[gr.Checkbox, gr.Button, gr.DownloadButton]:
             elem_id="attest-export",
         )
     return show_unverified, clear, download
-
-
-def _wire(demo: gr.Blocks, tab: ChatTab, handlers: "_ChatHandlers") -> None:
-    chat_outputs = [tab.turns, tab.chat, tab.sources, tab.download]
-    respond_inputs = [
-        tab.question,
-        tab.turns,
-        tab.authors,
-        tab.works,
-        tab.mode,
-        tab.show_unverified,
-    ]
-    on_accept, on_respond = handlers.on_accept, handlers.on_respond  # one function per handler
-    accepted = [
-        trigger(
-            on_accept,
-            [tab.question, tab.turns, tab.show_unverified],
-            [tab.turns, tab.chat, tab.question, tab.download],
-            queue=False,
-            api_visibility="private",
-        )
-        for trigger in (tab.ask.click, tab.question.submit)
-    ]
-    respond_events = [
-        event.success(
-            on_respond,
-            respond_inputs,
-            chat_outputs,
-            concurrency_limit=1,
-            concurrency_id=GENERATE,
-            show_progress="minimal",
-            api_name="respond" if i == 0 else None,
-            api_visibility="public" if i == 0 else "private",
-        )
-        for i, event in enumerate(accepted)
-    ]
-    tab.stop.click(handlers.on_stop, None, None, queue=False, api_name="stop")
-    tab.clear.click(
-        handlers.on_clear,
-        None,
-        chat_outputs,
-        queue=False,
-        cancels=respond_events,
-        api_visibility="private",
-    )
-    tab.show_unverified.change(
-        handlers.on_toggle,
-        [tab.turns, tab.show_unverified],
-        tab.chat,
-        queue=False,
-        api_visibility="private",
-    )
-    demo.unload(handlers.on_unload)
 
 
 class _ChatHandlers:
@@ -319,3 +265,57 @@ class _ChatHandlers:
 
     def on_toggle(self, turns: tuple, show: bool) -> str:
         return callbacks.rerender(turns, show).chat_html
+
+
+def _wire(demo: gr.Blocks, tab: ChatTab, handlers: _ChatHandlers) -> None:
+    chat_outputs = [tab.turns, tab.chat, tab.sources, tab.download]
+    respond_inputs = [
+        tab.question,
+        tab.turns,
+        tab.authors,
+        tab.works,
+        tab.mode,
+        tab.show_unverified,
+    ]
+    # Bound once, so both triggers share one function (and its default concurrency id).
+    on_accept, on_respond = handlers.on_accept, handlers.on_respond
+    accepted = [
+        trigger(
+            on_accept,
+            [tab.question, tab.turns, tab.show_unverified],
+            [tab.turns, tab.chat, tab.question, tab.download],
+            queue=False,
+            api_visibility="private",
+        )
+        for trigger in (tab.ask.click, tab.question.submit)
+    ]
+    respond_events = [
+        event.success(
+            on_respond,
+            respond_inputs,
+            chat_outputs,
+            concurrency_limit=1,
+            concurrency_id=GENERATE,
+            show_progress="minimal",
+            api_name="respond" if i == 0 else None,
+            api_visibility="public" if i == 0 else "private",
+        )
+        for i, event in enumerate(accepted)
+    ]
+    tab.stop.click(handlers.on_stop, None, None, queue=False, api_name="stop")
+    tab.clear.click(
+        handlers.on_clear,
+        None,
+        chat_outputs,
+        queue=False,
+        cancels=respond_events,
+        api_visibility="private",
+    )
+    tab.show_unverified.change(
+        handlers.on_toggle,
+        [tab.turns, tab.show_unverified],
+        tab.chat,
+        queue=False,
+        api_visibility="private",
+    )
+    demo.unload(handlers.on_unload)
