@@ -37,6 +37,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from corpus.errors import InputError
+from eval import metrics
 
 MAX_CLIENTS = 100
 MAX_REQUESTS = 1000
@@ -109,20 +110,14 @@ class LoadReport:
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:
-    """The ``q``-th percentile (0..100) by linear interpolation; None for no values.
+    """The ``q``-th percentile (0..100) by :func:`eval.metrics.percentile`; None for no values.
 
     Example::
 
         >>> percentile([5.0], 95), percentile([], 50) is None
         (5.0, True)
     """
-    if not values:
-        return None
-    xs = sorted(values)
-    pos = (len(xs) - 1) * q / 100.0
-    lo = int(pos)
-    hi = min(lo + 1, len(xs) - 1)
-    return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
+    return metrics.percentile(values, q, empty=None)
 
 
 def is_loopback_url(url: str) -> bool:

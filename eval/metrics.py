@@ -15,6 +15,9 @@ import string
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import overload
+
+import numpy as np
 
 
 @dataclass(frozen=True)
@@ -314,23 +317,35 @@ def mean_similarity(outcomes: Iterable[QuestionOutcome]) -> tuple[Ratio, Ratio]:
 # --- latency ----------------------------------------------------------------------------------------
 
 
-def percentile(values: Sequence[float], p: float) -> float:
-    """The ``p``-th percentile with linear interpolation between ranks; empty -> 0.0.
+PERCENTILE_METHOD = "linear"
+
+
+@overload
+def percentile(values: Iterable[float | None], p: float, *, empty: float = ...) -> float: ...
+@overload
+def percentile(values: Iterable[float | None], p: float, *, empty: None) -> float | None: ...
+def percentile(
+    values: Iterable[float | None], p: float, *, empty: float | None = 0.0
+) -> float | None:
+    """The ``p``-th percentile (0..100) of the finite ``values``; ``empty`` when there are none.
+
+    The one percentile of eval/ (latencies of answers, retrieval, load and scale runs):
+    ``numpy.percentile`` with ``method="linear"`` (:data:`PERCENTILE_METHOD`), i.e. linear
+    interpolation between the closest ranks, position ``(n - 1) * p / 100`` of the sorted values.
+    ``None`` and non-finite values are ignored. With no values it returns ``empty``: 0.0 (the
+    vacuous latency of the reports) unless the caller asks for ``None``.
 
     Example::
 
-        >>> percentile([1.0, 2.0, 3.0, 4.0], 50), percentile([1.0, 2.0, 3.0, 4.0], 95)
-        (2.5, 3.85)
-        >>> percentile([], 50)
-        0.0
+        >>> percentile([1.0, 2.0, 3.0, 4.0], 50), percentile([0.0, 10.0], 95)
+        (2.5, 9.5)
+        >>> percentile([], 50), percentile([None, float("nan")], 50, empty=None)
+        (0.0, None)
     """
-    v = sorted(x for x in values if x is not None and math.isfinite(x))
+    v = [x for x in values if x is not None and math.isfinite(x)]
     if not v:
-        return 0.0
-    pos = (len(v) - 1) * p / 100
-    lo = math.floor(pos)
-    hi = min(lo + 1, len(v) - 1)
-    return round(v[lo] + (v[hi] - v[lo]) * (pos - lo), 6)
+        return empty
+    return float(np.percentile(v, p, method=PERCENTILE_METHOD))
 
 
 def latency(outcomes: Iterable[QuestionOutcome]) -> dict[str, float]:
@@ -351,10 +366,10 @@ def latency(outcomes: Iterable[QuestionOutcome]) -> dict[str, float]:
     total = [o.total_s for o in rows if o.total_s is not None]
     loads = [o.load_s for o in rows if o.load_s]
     return {
-        "ttft_p50_s": percentile(ttft, 50),
-        "ttft_p95_s": percentile(ttft, 95),
-        "total_p50_s": percentile(total, 50),
-        "total_p95_s": percentile(total, 95),
+        "ttft_p50_s": round(percentile(ttft, 50), 6),
+        "ttft_p95_s": round(percentile(ttft, 95), 6),
+        "total_p50_s": round(percentile(total, 50), 6),
+        "total_p95_s": round(percentile(total, 95), 6),
         "load_s": max(loads) if loads else 0.0,
         "n": len(total),
     }

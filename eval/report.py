@@ -10,7 +10,7 @@ from typing import Any
 
 from eval.metrics import QuestionOutcome, summarize
 from eval.run import EvalRun
-from eval.validation import RELIABLE_ACCURACY, format_validation
+from eval.validation import RELIABLE_ACCURACY
 
 HEADLINE = (
     "faithfulness",
@@ -465,9 +465,3 @@ def write_report(data: dict[str, Any], out_dir: Path | str) -> Path:
     path = out / "report.md"
     path.write_text(format_markdown(data, plots), encoding="utf-8")
     return path
-
-
-def validation_line(run: EvalRun) -> str:
-    return (
-        format_validation(run.judge_validation) if run.judge_validation else "judge: not validated"
-    )

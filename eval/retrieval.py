@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from corpus.settings import Settings, get_settings
+from eval.metrics import percentile
 from eval.questions import Question
 
 HIT_COVERAGE = 0.6
@@ -96,14 +97,6 @@ def _mean(rows: list[dict[str, float]]) -> dict[str, float]:
     return {m: sum(r[m] for r in rows) / len(rows) for m in METRICS} | {"n": len(rows)}
 
 
-def _percentile(values: Sequence[float], p: float) -> float:
-    if not values:
-        return 0.0
-    v = sorted(values)
-    idx = min(len(v) - 1, max(0, math.ceil(p / 100 * len(v)) - 1))
-    return v[idx]
-
-
 def evaluate_retrieval(
     questions: Sequence[Question],
     *,
@@ -117,7 +110,8 @@ def evaluate_retrieval(
 
     Returns ``{"k", "questions", "unlocatable", "unlocatable_quotes", "build_seconds",
     "variants": {variant: {"overall", "by_kind", "by_work", "latency_ms": {"p50", "p95"},
-    "per_question"}}}``. Latency is measured warm: one retrieval runs before timing starts.
+    "per_question"}}}``. Latency is measured warm: one retrieval runs before timing starts; its
+    p50/p95 are :func:`eval.metrics.percentile` (linear interpolation).
     """
     from rag.retrieval.search import retrieve
 
@@ -181,8 +175,8 @@ def evaluate_retrieval(
             "by_kind": {kind: _mean(v) for kind, v in sorted(by_kind.items())},
             "by_work": {w: _mean(v) for w, v in sorted(by_work.items())},
             "latency_ms": {
-                "p50": round(_percentile(latencies, 50), 2),
-                "p95": round(_percentile(latencies, 95), 2),
+                "p50": round(percentile(latencies, 50), 2),
+                "p95": round(percentile(latencies, 95), 2),
             },
             "per_question": rows,
         }

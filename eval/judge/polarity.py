@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from eval.judge.lexicon import word_set, stem, tokens
+from eval.judge.lexicon import stem, tokens, word_set
 
 NEGATIONS = word_set(
     "not no never n't cannot neither nor none nothing nobody nowhere without fail fails failed "

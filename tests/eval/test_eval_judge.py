@@ -160,3 +160,39 @@ def test_named_inner_speaker_and_pronoun_subjects():
     assert not judge("Trotsky argues that Il’ich would already be in prison.", [p]).supported
     # A pronoun is no name: the content alone is judged.
     assert judge("He mentions a circle of Left Oppositionists in 1926.", [p]).supported
+
+
+def test_injected_nli_can_only_make_the_judge_stricter():
+    p = _p("About twenty million citizens were killed.")
+    seen = []
+
+    def scorer(premise, hypothesis):
+        seen.append((premise, hypothesis))
+        return 0.1
+
+    v = judge("Gouldner argues that about 20 million citizens were killed.", [p], nli=scorer)
+    assert not v.supported and v.rule == "nli"
+    assert seen == [(p.text, "about 20 million citizens were killed.")]
+    assert judge("About 20 million citizens were killed.", [p], nli=lambda _p, _h: 0.99).supported
+    # A sentence the rules reject never reaches the scorer.
+    seen.clear()
+    assert judge("About 2 million citizens were killed.", [p], nli=scorer).rule == "number"
+    assert seen == []
+
+
+def test_the_judge_imports_nothing_from_the_runtime_stack():
+    import ast
+    from pathlib import Path
+
+    import eval.judge
+
+    for path in Path(eval.judge.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            assert not any(n == "rag" or n.startswith("rag.") for n in names), path.name
