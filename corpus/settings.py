@@ -108,7 +108,9 @@ class Settings(BaseSettings):
         "see the README's scale table.",
     )
     faiss_nprobe: int = Field(
-        16, ge=1, description="IVF indexes: how many inverted lists a search visits (recall vs speed)."
+        16,
+        ge=1,
+        description="IVF indexes: how many inverted lists a search visits (recall vs speed).",
     )
     faiss_ef_search: int = Field(
         64, ge=1, description="HNSW indexes: the search-time candidate list size (recall vs speed)."
@@ -194,10 +196,31 @@ class Settings(BaseSettings):
     temperature: float = Field(0.0, ge=0.0, description="0 = greedy decoding.")
 
     # --- answering ----------------------------------------------------------------------
-    answer_mode: Literal["grounded", "extractive", "free"] = Field(
-        "grounded",
-        description="grounded = model draft verified sentence by sentence; extractive = quotes only; "
-        "free = raw model output (evaluation only).",
+    answer_mode: Literal["auto", "select", "grounded", "extractive", "free"] = Field(
+        "auto",
+        description="auto = 'select' for the bundled small model and 'grounded' for any other "
+        "generator (a larger model, an OpenAI-compatible server); select = the answering "
+        "sentences chosen by the learned selector, quoted per author, led by the asked-for fact "
+        "copied from them (no model text); grounded = model draft verified sentence by "
+        "sentence, quotes where it fails; extractive = quotes only; free = raw model output "
+        "(evaluation only).",
+    )
+    candidate_chunks: int = Field(
+        8,
+        ge=1,
+        description="Retrieved chunks whose sentences are answer candidates for the selector.",
+    )
+    selector_model: Path | None = Field(
+        None,
+        description="Weights of the answer-sentence ranker (JSON from `attest train selector`); "
+        "default: the ones shipped in rag/answer/models/selector.json.",
+    )
+    select_min_score: float = Field(
+        0.2,
+        ge=0.0,
+        le=1.0,
+        description="Abstain when even the best candidate sentence is less likely than this to "
+        "answer (the ranker's probability; calibrated on the training set, never on dev).",
     )
     evidence_token_budget: int = Field(
         300,
@@ -274,11 +297,58 @@ class Settings(BaseSettings):
         16, ge=1, description="Chat requests that may wait for the generator; more are refused."
     )
     max_upload_bytes: int = Field(
-        1_000_000, ge=1, description="Largest upload the chat server accepts."
+        1_000_000,
+        ge=1,
+        description="Largest upload the chat server accepts (uploads are refused outright while "
+        "no widget of the app takes files).",
+    )
+    allowed_hosts: tuple[str, ...] = Field(
+        (),
+        description="Host names (or addresses) the chat answers to besides 127.0.0.1, localhost, "
+        "::1 and 'host' itself, e.g. ['attest.lan']. A request whose Host header names anything "
+        "else gets 403 (DNS-rebinding guard); an Origin must name an allowed host too. With host "
+        "0.0.0.0 the machine's own name and addresses are added.",
+    )
+    max_request_bytes: int = Field(
+        262_144,
+        ge=1024,
+        description="Largest request body the chat server reads (API calls, events); a bigger one "
+        "gets 413 before anything parses it. Uploads are bounded by max_upload_bytes instead.",
+    )
+    export_retention_s: float = Field(
+        3600.0,
+        gt=0,
+        description="Seconds a conversation export stays downloadable; it is written only when "
+        "asked for, in the session's own folder, then deleted (and every export is deleted when "
+        "the chat starts).",
+    )
+    auth: SecretStr | None = Field(
+        None,
+        description="Login for the chat, 'user:password' (set it with ATTEST_AUTH rather than in a "
+        "file; never printed). Required when the chat listens beyond this machine (host other "
+        "than loopback) unless `attest chat --no-auth` is given; there is no default password.",
     )
     eager_model_load: bool = Field(
         False, description="Load the generator at chat start instead of on first question."
     )
+
+    @field_validator("allowed_hosts", mode="after")
+    @classmethod
+    def _host_names(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        out = []
+        for name in v:
+            bare = name.strip().lower()
+            if bare.count(":") == 1 and bare.rsplit(":", 1)[1].isdigit():
+                bare = bare.rsplit(":", 1)[0]  # a port is not part of the name
+            if bare.startswith("[") and bare.endswith("]"):
+                bare = bare[1:-1]
+            if not bare or "*" in bare or "/" in bare or " " in bare:
+                raise ValueError(
+                    f"allowed_hosts: {name!r} is not a host name or address "
+                    "(no scheme, path or wildcard; e.g. 'attest.lan' or '192.168.1.20')"
+                )
+            out.append(bare)
+        return tuple(out)
 
     @field_validator("corpus_dir", "data_dir", "index_dir", mode="after")
     @classmethod
@@ -288,6 +358,27 @@ class Settings(BaseSettings):
     @property
     def resolved_index_dir(self) -> Path:
         return self.index_dir if self.index_dir is not None else self.data_dir / "index"
+
+    @property
+    def resolved_answer_mode(self) -> str:
+        """The answer mode ``auto`` stands for: ``select`` with the bundled small model (its
+        free text cannot be trusted to answer), ``grounded`` with any other generator,
+        ``extractive`` without one.
+
+        Example::
+
+            >>> Settings(generator_backend="openai").resolved_answer_mode
+            'grounded'
+            >>> Settings(generator_backend="transformers").resolved_answer_mode
+            'select'
+        """
+        if self.answer_mode != "auto":
+            return self.answer_mode
+        if self.generator_backend == "extractive":
+            return "extractive"
+        if self.generator_backend == "transformers" and self.generator_model == BUNDLED:
+            return "select"
+        return "grounded"
 
     @classmethod
     def settings_customise_sources(

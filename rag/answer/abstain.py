@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from rag.retrieval.search import Hit
 from rag.retrieval.stats import idf, phrase_key
+from rag.text.answer_types import AnswerType, answer_type, has_new_fact
 from rag.text.names import proper_name_stems, proper_phrases
 from rag.text.tokens import content_words
 
@@ -33,7 +34,6 @@ _FRAMING = (
     "say said says describe describes think thinks argue argues claim claims each both own "
     "other whose idea point"
 )
-
 
 
 @dataclass(frozen=True)
@@ -135,3 +135,43 @@ def routing_words(question, works: Sequence) -> set[str]:
             out.update(content_words(w.title))
     return out
 
+
+# Candidates searched for the asked-for kind of fact before concluding that none is given.
+FACT_SEARCH_DEPTH = 5
+
+
+def missing_fact(question: str, ranked: Sequence) -> bool:
+    """Whether the question asks for a number or a date that none of the best candidate
+    sentences states (the essays mention the topic but not the asked-for fact).
+
+    Example::
+
+        >>> from types import SimpleNamespace as NS
+        >>> r = [NS(candidate=NS(text="The purge was vast."))]
+        >>> missing_fact("How many officers were shot?", r), missing_fact("Why?", r)
+        (True, False)
+    """
+    kind = answer_type(question)
+    if kind not in (AnswerType.NUMBER, AnswerType.DATE):
+        return False
+    return not any(
+        has_new_fact(question, r.candidate.text, kind) for r in ranked[:FACT_SEARCH_DEPTH]
+    )
+
+
+def should_abstain(question, hits, ranked, excerpts, works, settings, index, timings) -> bool:
+    """Abstain when nothing was found, the key terms are not covered, the best sentence is
+    unlikely to answer (the selector's calibrated probability), or the asked-for number or date
+    is given nowhere. ``timings`` records the two strengths for evaluation."""
+    if not excerpts:
+        return True
+    ignore = routing_words(question, works)
+    strength = evidence_strength(question.standalone, hits, index=index, ignore_words=ignore)
+    top = ranked[0].score if ranked else 0.0
+    timings["evidence_strength"] = strength.score
+    timings["selector_top"] = round(top, 4)
+    return (
+        strength.score < settings.abstain_threshold
+        or top < settings.select_min_score
+        or missing_fact(question.standalone, ranked)
+    )

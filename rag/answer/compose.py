@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rag.answer.question import Question
-from rag.answer.select import Excerpt
+from rag.answer.select import Excerpt, Ranked
 from rag.answer.types import AnswerSentence, Citation, Flag
+from rag.text.answer_types import answer_type, asks_for_author
+from rag.text.short_answer import short_answer
+from rag.text.voices import Voice
 
 # A further quote of an author must reach this share of their best quote's relevance.
 QUOTE_RELEVANCE_FLOOR = 0.8
@@ -32,6 +35,8 @@ class Item:
     author: str | None
     flags: tuple[Flag, ...] = ()
     span: tuple[int, int, int] | None = None  # (excerpt n, start, end) in Excerpt.text
+    voice: Voice | None = None
+    speaker: str | None = None
 
 
 @dataclass(frozen=True)
@@ -48,7 +53,17 @@ def quote_item(excerpt: Excerpt, k: int) -> Item:
     """Kept sentence ``k`` of ``excerpt`` as a verbatim quote (its author block names the source)."""
     es = excerpt.sentences[k]
     a, b = excerpt.offsets()[k]
-    return Item(es.text, (excerpt.n,), 1.0, True, excerpt.author, (Flag.QUOTE,), (excerpt.n, a, b))
+    return Item(
+        es.text,
+        (excerpt.n,),
+        1.0,
+        True,
+        excerpt.author,
+        (Flag.QUOTE,),
+        (excerpt.n, a, b),
+        es.voice,
+        es.speaker,
+    )
 
 
 def best_quotes(
@@ -137,11 +152,14 @@ def dedupe(texts: Sequence[str]) -> list[str]:
 
 def _citation(ex: Excerpt, n: int, span: tuple[int, int] | None) -> Citation:
     speaker = ex.quoted_speaker
+    at = ex.sentences[0] if ex.sentences else None
     if span is not None:
-        speaker = next(
-            (es.speaker for es, (a, b) in zip(ex.sentences, ex.offsets(), strict=True) if a <= span[0] < b),
+        at = next(
+            (es for es, (a, b) in zip(ex.sentences, ex.offsets(), strict=True) if a <= span[0] < b),
             None,
         )
+        quoting = at is not None and at.voice in (Voice.QUOTING, Voice.EPIGRAPH)
+        speaker = at.speaker if quoting else None
     return Citation(
         n=n,
         chunk=ex.chunk,
@@ -152,6 +170,8 @@ def _citation(ex: Excerpt, n: int, span: tuple[int, int] | None) -> Citation:
         excerpt=ex.text,
         supporting_span=span,
         quoted_speaker=speaker,
+        voice=at.voice if at is not None else Voice.OWN,
+        speaker=at.speaker if at is not None else None,
     )
 
 
@@ -181,6 +201,8 @@ def compose(
             supported=it.supported,
             author=it.author,
             flags=it.flags,
+            voice=it.voice,
+            speaker=it.speaker,
         )
         for it in items
     )
@@ -197,3 +219,65 @@ def compose(
         for it in dropped
     )
     return Composed(sentences, citations, by_author, dropped_sentences)
+
+
+# --- select mode: the answering sentences, led by the short answer ----------------------------
+
+# A second sentence of an author is shown when it is nearly as likely to answer as the first.
+SECOND_SENTENCE_SHARE = 0.6
+SENTENCES_PER_AUTHOR = 2
+
+
+def _locate(excerpts: Sequence[Excerpt]) -> dict[tuple[str, int], tuple[Excerpt, int]]:
+    return {(ex.chunk.id, es.start): (ex, k) for ex in excerpts for k, es in enumerate(ex.sentences)}
+
+
+def answer_authors(question: Question, ranked: Sequence[Ranked]) -> list[str]:
+    """Whose answering sentences are shown: the authors the question names (in its order), each
+    once; else, for a comparison, the authors of the best sentences; else the best one's."""
+    present = list(dict.fromkeys(r.candidate.author for r in ranked))
+    if question.authors:
+        named = [a for a in question.authors if a in present]
+        if named:
+            return named
+    if question.is_comparison:
+        return present[:3]
+    return present[:1]
+
+
+def selection_items(
+    question: Question, ranked: Sequence[Ranked], excerpts: Sequence[Excerpt]
+) -> list[Item]:
+    """The answering sentences per author (best first), preceded by the short answer copied
+    from the best sentence when the question asks for a number, a date or a name."""
+    where = _locate(excerpts)
+    items: list[Item] = []
+    for author in answer_authors(question, ranked):
+        mine = [r for r in ranked if r.candidate.author == author]
+        mine = [r for r in mine if (r.candidate.hit.chunk.id, r.candidate.start) in where]
+        for i, r in enumerate(mine[:SENTENCES_PER_AUTHOR]):
+            if i and r.score < SECOND_SENTENCE_SHARE * mine[0].score:
+                break
+            ex, k = where[(r.candidate.hit.chunk.id, r.candidate.start)]
+            items.append(replace(quote_item(ex, k), support=round(r.score, 4)))
+    if items and not question.is_comparison:
+        lead = _lead(question.standalone, items[0])
+        if lead is not None:
+            items.insert(0, lead)
+    return items
+
+
+def _lead(question: str, top: Item) -> Item | None:
+    """The short answer as an item: who said it, for "which author...?" questions (the
+    sentence's speaker when it gives someone else's words, else its author), otherwise the
+    asked-for fact copied from the sentence."""
+    if asks_for_author(question):
+        other = top.voice in (Voice.QUOTING, Voice.REPORTING, Voice.EPIGRAPH) and top.speaker
+        who = top.speaker if other else top.author
+        return replace(top, text=who, flags=(Flag.SHORT_ANSWER,)) if who else None
+    lead = short_answer(question, top.text, answer_type(question))
+    if not lead or top.span is None:
+        return None
+    n, a, _b = top.span
+    start = a + top.text.find(lead)
+    return replace(top, text=lead, flags=(Flag.SHORT_ANSWER,), span=(n, start, start + len(lead)))

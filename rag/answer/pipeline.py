@@ -1,5 +1,9 @@
 """The answer pipeline, stage by stage: question -> retrieve -> select -> abstain? -> write ->
-verify -> compose. :func:`stream_answer` reads as that list; each stage lives in its own module."""
+verify -> compose. :func:`stream_answer` reads as that list; each stage lives in its own module.
+
+In ``select`` mode (the default for the bundled model) there is no writing: the answer is the
+selected sentences themselves, led by the asked-for fact copied from the best one.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +14,10 @@ from dataclasses import dataclass, field, replace
 
 from corpus.settings import Settings, get_settings
 from rag.answer import compose as C
-from rag.answer.abstain import evidence_strength, routing_words
+from rag.answer.abstain import should_abstain
 from rag.answer.draft import is_complete, parse_markers, split_draft
 from rag.answer.question import Question, catalog_works, history_questions, names_of, understand
-from rag.answer.select import Excerpt, select_evidence
+from rag.answer.select import Excerpt, Ranked, build_excerpts, rank_candidates
 from rag.answer.types import Answer, AnswerMode, Draft, Flag, Status
 from rag.answer.verify import verify_sentences
 from rag.answer.write import build_messages, stream_draft
@@ -24,15 +28,29 @@ ABSTAIN_MESSAGE = (
 FALLBACK_MESSAGE = (
     "The model's draft could not be verified against the excerpts, so the answer quotes them."
 )
+STOPPED_MESSAGE = "Stopped."
+# Best candidate sentences reported with an answer.
+CANDIDATES_KEPT = 10
+
+
+class _Stopped(Exception):
+    """The reader pressed Stop (or went away) between two stages."""
 
 
 @dataclass
 class _Run:
-    """One call's question, timings and the way to finish it with an :class:`Answer`."""
+    """One call's question, timings, stop event, and the way to finish it with an Answer."""
 
     question: Question
+    stop: threading.Event | None = None
     started: float = field(default_factory=time.perf_counter)
     timings: dict[str, float] = field(default_factory=dict)
+    ranked: list = field(default_factory=list)
+
+    def checkpoint(self) -> None:
+        """Give up between stages once Stop is pressed: no stage runs for a reader who left."""
+        if self.stop is not None and self.stop.is_set():
+            raise _Stopped
 
     def finish(self, composed: C.Composed, mode: AnswerMode, model: str, **kw) -> Answer:
         self.timings["total_s"] = time.perf_counter() - self.started
@@ -46,18 +64,23 @@ class _Run:
             mode=mode,
             model=model,
             timings={k: round(v, 4) for k, v in self.timings.items()},
+            candidates=tuple(
+                (r.candidate.text, r.candidate.author, round(r.score, 4))
+                for r in self.ranked[:CANDIDATES_KEPT]
+            ),
             **kw,
         )
 
 
-def _retrieve(run: _Run, s: Settings, authors, works, index, embedder):
-    """Stages 2-3: the chunks that may answer, then their most relevant sentences."""
+def _retrieve_and_select(run: _Run, s: Settings, authors, works, index, embedder):
+    """Stages 2-3: the chunks that may answer, their sentences ranked, the cited excerpts."""
     from rag.retrieval.search import retrieve
 
+    q = run.question
     t = time.perf_counter()
     hits = retrieve(
-        run.question.standalone,
-        s.retrieval_k,
+        q.standalone,
+        max(s.candidate_chunks, s.retrieval_k),
         authors=list(authors) if authors else None,
         works=list(works) if works else None,
         settings=s,
@@ -65,10 +88,33 @@ def _retrieve(run: _Run, s: Settings, authors, works, index, embedder):
         embedder=embedder,
     )
     run.timings["retrieve_s"] = time.perf_counter() - t
+    run.checkpoint()
     t = time.perf_counter()
-    excerpts = select_evidence(run.question.standalone, hits, s, embedder=embedder)
+    from rag.answer.ranker import load_ranker
+
+    ranker = load_ranker(str(s.selector_model) if s.selector_model else None)
+    asked = q.authors or tuple(authors or ())
+    ranked = rank_candidates(
+        q.standalone, hits, embedder=embedder, ranker=ranker, index=index, asked_authors=asked
+    )
+    must = C.answer_authors(q, ranked) if q.is_comparison or q.authors else ()
+    excerpts = build_excerpts(ranked, s, must)
+    run.ranked = ranked
     run.timings["evidence_s"] = time.perf_counter() - t
-    return hits, excerpts
+    run.checkpoint()
+    return hits, ranked, excerpts
+
+
+def _abstain(run: _Run, excerpts: list[Excerpt], mode: AnswerMode) -> Answer:
+    composed = C.compose(C.closest(excerpts), excerpts, run.question)
+    composed = replace(composed, sentences=(), by_author={})
+    return run.finish(composed, mode, "", abstained=True, message=ABSTAIN_MESSAGE)
+
+
+def _selected(run: _Run, ranked: list[Ranked], excerpts: list[Excerpt]) -> Answer:
+    items = C.selection_items(run.question, ranked, excerpts)
+    composed = C.compose(items, excerpts, run.question)
+    return run.finish(composed, AnswerMode.SELECT, "selector")
 
 
 def _extractive(run: _Run, excerpts: list[Excerpt], s: Settings, note: str | None = None):
@@ -87,14 +133,17 @@ def _free(run: _Run, sentences: list[str], excerpts: list[Excerpt], model: str, 
     return run.finish(composed, AnswerMode.FREE, model, message=message)
 
 
+def _as_item(v) -> C.Item:
+    return C.Item(v.text, v.citations, v.support, v.supported, v.author, v.flags, v.span)
+
+
 def _grounded(run, sentences, excerpts, s, embedder, author_names, show_unverified, model, message):
     """Stages 6-7: verify every drafted sentence, then compose; quotes fill what did not verify."""
     t = time.perf_counter()
     verdicts = verify_sentences(sentences, excerpts, s, embedder=embedder, authors=author_names)
     run.timings["verify_s"] = time.perf_counter() - t
-    as_item = lambda v: C.Item(v.text, v.citations, v.support, v.supported, v.author, v.flags, v.span)  # noqa: E731
-    kept = [as_item(v) for v in verdicts if v.supported]
-    dropped = [as_item(v) for v in verdicts if not v.supported and Flag.NO_CLAIM not in v.flags]
+    kept = [_as_item(v) for v in verdicts if v.supported]
+    dropped = [_as_item(v) for v in verdicts if not v.supported and Flag.NO_CLAIM not in v.flags]
     used = {
         (it.span[0], k)
         for it in kept
@@ -131,19 +180,31 @@ def stream_answer(
     embedder=None,
     generator=None,
 ) -> Iterator[Status | Draft | Answer]:
-    """Yield ``Status`` and ``Draft`` events while answering, then the final verified ``Answer``.
+    """Yield ``Status`` and ``Draft`` events while answering, then the final ``Answer``.
 
     ``history`` holds earlier turns as ``(question, Answer)`` pairs, used to resolve follow-ups.
     Invalid input (empty, too long) raises :class:`corpus.errors.InputError` before any model
     runs. ``authors``/``works`` restrict retrieval. ``show_unverified`` keeps unverified drafted
     sentences in ``Answer.sentences`` (``supported=False``); they are always in ``Answer.dropped``.
-    ``generator`` overrides the configured one (``False`` = none: extractive).
+    ``generator`` overrides the configured one (``False`` = none: extractive). ``stop_event``
+    ends the work at the next stage (or token) once set.
     """
     s = get_settings(settings)
-    mode = AnswerMode(mode or s.answer_mode)
+    mode = AnswerMode(mode or s.resolved_answer_mode)
     works_catalog = catalog_works(s)
     # 1. understand the question
-    run = _Run(understand(question, history_questions(history), s, works=works_catalog))
+    run = _Run(understand(question, history_questions(history), s, works=works_catalog), stop_event)
+    try:
+        yield from _stages(
+            run, s, mode, works_catalog, authors, works, show_unverified, index, embedder, generator
+        )
+    except _Stopped:
+        yield run.finish(C.Composed((), (), {}), mode, "", message=STOPPED_MESSAGE)
+
+
+def _stages(
+    run, s, mode, works_catalog, authors, works, show_unverified, index, embedder, generator
+):
     q = run.question
     if embedder is None:
         from embeddings.factory import get_embedder
@@ -154,16 +215,16 @@ def stream_answer(
 
         yield Status("Searching the essays…")
         index = get_index(s, embedder)
-    # 2-3. retrieve chunks, select the evidence sentences
-    hits, excerpts = _retrieve(run, s, authors, works, index, embedder)
-    # 4. abstain when the evidence does not cover the question
-    ignore = routing_words(q, works_catalog)
-    strength = evidence_strength(q.standalone, hits, index=index, ignore_words=ignore)
-    run.timings["evidence_strength"] = strength.score
-    if mode != AnswerMode.FREE and (not excerpts or strength.score < s.abstain_threshold):
-        composed = C.compose(C.closest(excerpts), excerpts, q)
-        composed = replace(composed, sentences=(), by_author={})
-        yield run.finish(composed, mode, "", abstained=True, message=ABSTAIN_MESSAGE)
+    # 2-3. retrieve chunks, rank their sentences, keep the best as numbered excerpts
+    hits, ranked, excerpts = _retrieve_and_select(run, s, authors, works, index, embedder)
+    # 4. abstain when the evidence does not cover the question or no sentence answers it
+    if mode != AnswerMode.FREE and should_abstain(
+        q, hits, ranked, excerpts, works_catalog, s, index, run.timings
+    ):
+        yield _abstain(run, excerpts, mode)
+        return
+    if mode == AnswerMode.SELECT:
+        yield _selected(run, ranked, excerpts)
         return
     if generator is None and mode != AnswerMode.EXTRACTIVE:
         from rag.generators.base import get_generator
@@ -173,9 +234,8 @@ def stream_answer(
         yield _extractive(run, excerpts, s)
         return
     # 5. write: the model drafts from the numbered excerpts
-    drafted = yield from stream_draft(
-        generator, build_messages(q.standalone, excerpts), s, stop_event, run.timings, run.started
-    )
+    messages = build_messages(q.standalone, excerpts)
+    drafted = yield from stream_draft(generator, messages, s, run.stop, run.timings, run.started)
     if drafted.failed:
         yield _extractive(run, excerpts, s, drafted.message)
         return
@@ -186,13 +246,14 @@ def stream_answer(
         yield _free(run, sentences, excerpts, generator.name, drafted.message)
         return
     # 6-7. verify each drafted sentence, compose the answer
+    names = names_of(works_catalog)
     yield _grounded(
         run,
         sentences,
         excerpts,
         s,
         embedder,
-        names_of(works_catalog),
+        names,
         show_unverified,
         generator.name,
         drafted.message,

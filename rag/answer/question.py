@@ -290,4 +290,3 @@ def history_questions(history) -> list[str]:
             elif isinstance(turn[0], str):
                 out.append(turn[0])
     return [q for q in out if q.strip()]
-

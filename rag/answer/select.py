@@ -1,10 +1,11 @@
-"""Evidence selection: from retrieved chunks to a few numbered, labelled excerpts.
+"""Selection: which sentences of the retrieved chunks answer the question, and the excerpts
+built from them.
 
-A small model reads a short, dense prompt best, so each retrieved chunk is cut into sentences
-and only the sentences most relevant to the question are kept (``evidence_sentences_per_chunk``,
-within ``evidence_token_budget``). Each excerpt carries the provenance a reader needs: author,
-work, year, section, and — when the kept sentence lies inside a quotation whose speaker the
-corpus recorded — who is being quoted.
+Every sentence of the top chunks is a candidate (:mod:`rag.answer.candidates`); the learned
+ranker (:mod:`rag.answer.ranker`) scores each from interpretable features
+(:mod:`rag.answer.features`) into a probability that it answers. The best sentences, within
+``evidence_token_budget`` and with each asked-about author's best one guaranteed, become the
+numbered :class:`Excerpt` s that the answer cites and a model (in ``grounded`` mode) reads.
 """
 
 from __future__ import annotations
@@ -15,29 +16,29 @@ from dataclasses import dataclass
 import numpy as np
 
 from corpus.settings import Settings, get_settings
+from rag.answer.candidates import Candidate, candidates, sentences_of
+from rag.answer.features import FEATURES, featurize
+from rag.answer.ranker import LinearRanker, load_ranker
 from rag.retrieval.chunking import Chunk
 from rag.retrieval.search import Hit
-from rag.text.sentences import split_sentences
-from rag.text.tokens import content_words
+from rag.text.voices import Voice
 
 # Tokens per word of English prose for the SmolLM2/Llama-style tokenizers (measured ~1.3-1.4).
 TOKENS_PER_WORD = 1.4
-# Relevance = this share of embedding cosine + the rest lexical coverage of the question.
-RELEVANCE_DENSE_WEIGHT = 0.6
 GAP = " … "
-# Sentences per chunk (best by lexical overlap) that are embedded for the relevance ranking.
-PREFILTER_PER_CHUNK = 4
 
 
 @dataclass(frozen=True)
 class EvidenceSentence:
-    """One kept sentence: ``chunk.text[start:end]``, its relevance and its quoted speaker."""
+    """One kept sentence: ``chunk.text[start:end]``, the ranker's probability that it answers,
+    and its voice (with the person whose words or view it gives, when not the author's)."""
 
     text: str
     start: int
     end: int
     relevance: float
     speaker: str | None = None
+    voice: Voice = Voice.OWN
 
 
 @dataclass(frozen=True)
@@ -62,8 +63,11 @@ class Excerpt:
 
     @property
     def quoted_speaker(self) -> str | None:
-        """The speaker when every kept sentence is a quotation of the same recorded person."""
-        speakers = {s.speaker for s in self.sentences}
+        """The speaker when every kept sentence quotes the same recorded person."""
+        speakers = {
+            s.speaker if s.voice in (Voice.QUOTING, Voice.EPIGRAPH) else None
+            for s in self.sentences
+        }
         return speakers.pop() if len(speakers) == 1 else None
 
     @property
@@ -81,11 +85,6 @@ class Excerpt:
             out.append((pos, pos + len(s.text)))
             pos += len(s.text)
         return out
-
-    @property
-    def label(self) -> str:
-        """``Leon Trotsky, The Soviet Thermidor (1936), §Why Stalin Triumphed`` (+ quoting)."""
-        return excerpt_label(self.chunk, self.quoted_speaker)
 
 
 def _separator(a: EvidenceSentence, b: EvidenceSentence) -> str:
@@ -109,67 +108,6 @@ def join_sentences(sentences: Sequence[EvidenceSentence]) -> str:
     return "".join(parts)
 
 
-def work_citation(chunk: Chunk) -> str:
-    """``Title, year`` as shown after an author's name.
-
-    Example::
-
-        >>> from rag.retrieval.chunking import Chunk
-        >>> c = Chunk("id", "w", "Leon Trotsky", "The Soviet Thermidor", 1936, "", "body", "a",
-        ...           "t", "h", "f", 0, 1)
-        >>> work_citation(c)
-        'The Soviet Thermidor, 1936'
-    """
-    return f"{chunk.title}, {chunk.year}" if chunk.year else chunk.title
-
-
-def excerpt_label(chunk: Chunk, speaker: str | None = None) -> str:
-    """The provenance line of an excerpt.
-
-    Example::
-
-        >>> from rag.retrieval.chunking import Chunk
-        >>> c = Chunk("id", "w", "Alvin W. Gouldner", "Stalinism", 1978, "II", "body", "a",
-        ...           "t", "h", "f", 0, 1)
-        >>> excerpt_label(c, "Albert Jay Nock")
-        'Alvin W. Gouldner, quoting Albert Jay Nock — Stalinism (1978), section II'
-    """
-    who = f"{chunk.author}, quoting {speaker}" if speaker else chunk.author
-    work = f"{chunk.title} ({chunk.year})" if chunk.year else chunk.title
-    section = chunk.section.strip()
-    where = (
-        f", section {section}" if section and section.casefold() != chunk.title.casefold() else ""
-    )
-    if chunk.kind == "footnote":
-        where += ", footnote"
-    return f"{who} — {work}{where}"
-
-
-def speaker_at(chunk: Chunk, start: int, end: int) -> str | None:
-    """Speaker of the recorded quotation covering most of ``chunk.text[start:end]``, if any.
-
-    Example::
-
-        >>> from corpus.passage import QuoteSpan
-        >>> from rag.retrieval.chunking import Chunk
-        >>> c = Chunk("id", "w", "A", "T", None, "", "body", "a", 'He said: "All is lost." Then.',
-        ...           "h", "f", 0, 1, quotes=(QuoteSpan(9, 23, "Bukharin"),))
-        >>> speaker_at(c, 9, 23), speaker_at(c, 24, 29)
-        ('Bukharin', None)
-    """
-    length = max(1, end - start)
-    for q in chunk.quotes:
-        if q.speaker and min(end, q.end) - max(start, q.start) >= 0.5 * length:
-            return q.speaker
-    return None
-
-
-def _lexical_coverage(query_words: set[str], sentence: str) -> float:
-    if not query_words:
-        return 0.0
-    return len(query_words & set(content_words(sentence))) / len(query_words)
-
-
 def estimate_tokens(text: str) -> int:
     """Rough token count of English text for a Llama-style tokenizer.
 
@@ -181,80 +119,159 @@ def estimate_tokens(text: str) -> int:
     return round(len(text.split()) * TOKENS_PER_WORD)
 
 
+# --- ranking --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """A candidate sentence with the ranker's probability that it answers the question."""
+
+    candidate: Candidate
+    score: float
+
+
+def _unit(m: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(m, axis=-1, keepdims=True)
+    return m / np.where(norms > 0, norms, 1.0)
+
+
+def _chunk_vectors(chunk: Chunk, embedder, index) -> np.ndarray:
+    stored = index.sentence_vectors(chunk) if hasattr(index, "sentence_vectors") else None
+    if stored is not None and chunk.sentences and len(stored) == len(chunk.sentences):
+        return stored
+    texts = [chunk.text[v.start : v.end] for v in sentences_of(chunk)]
+    return np.asarray(embedder.encode(texts), dtype=np.float32)
+
+
+def sentence_vectors(cands: Sequence[Candidate], *, embedder, index=None):
+    """Each candidate's sentence vector and window vector (the normalised sum of the previous,
+    own and next sentence vectors). The index's stored vectors are used when it has them;
+    otherwise the chunk's sentences are embedded now."""
+    cache: dict[str, np.ndarray] = {}
+    rows, windows = [], []
+    for c in cands:
+        chunk = c.hit.chunk
+        if chunk.id not in cache:
+            cache[chunk.id] = _chunk_vectors(chunk, embedder, index)
+        m = cache[chunk.id]
+        rows.append(m[c.k])
+        windows.append(m[max(0, c.k - 1) : c.k + 2].sum(axis=0))
+    return np.asarray(rows, dtype=np.float32), _unit(np.asarray(windows, dtype=np.float32))
+
+
+def candidate_features(
+    question: str,
+    cands: Sequence[Candidate],
+    *,
+    embedder,
+    index=None,
+    asked_authors: Sequence[str] = (),
+) -> np.ndarray:
+    """The feature matrix of ``cands`` (see :mod:`rag.answer.features`)."""
+    if not cands:
+        return np.zeros((0, len(FEATURES)), dtype=np.float32)
+    qvec = np.asarray(embedder.encode([question]), dtype=np.float32)[0]
+    vectors, windows = sentence_vectors(cands, embedder=embedder, index=index)
+    stats = getattr(index, "stats", None)
+    return featurize(
+        question,
+        cands,
+        vectors=vectors,
+        question_vector=qvec,
+        window_vectors=windows,
+        asked_authors=asked_authors,
+        df=stats.df if stats is not None else None,
+        n_docs=stats.n_docs if stats is not None else 1,
+    )
+
+
+def rank_candidates(
+    question: str,
+    hits: Sequence[Hit],
+    *,
+    embedder,
+    ranker: LinearRanker | None = None,
+    index=None,
+    asked_authors: Sequence[str] = (),
+) -> list[Ranked]:
+    """Every sentence of ``hits``, best answer first, with its probability."""
+    ranker = ranker or load_ranker()
+    cands = candidates(hits)
+    x = candidate_features(
+        question, cands, embedder=embedder, index=index, asked_authors=asked_authors
+    )
+    probs = ranker.probabilities(x)
+    order = sorted(range(len(cands)), key=lambda i: (-float(probs[i]), cands[i].rank, cands[i].k))
+    return [Ranked(cands[i], float(probs[i])) for i in order]
+
+
+# --- excerpts -------------------------------------------------------------------------------
+
+
+def _chosen(ranked: Sequence[Ranked], budget: int, per_chunk: int, must: Sequence[str]):
+    """The sentences kept: each required author's best first, then the best overall, within
+    the token budget and at most ``per_chunk`` per chunk."""
+    chosen: list[Ranked] = []
+    used = 0
+    count: dict[str, int] = {}
+    firsts = [next((r for r in ranked if r.candidate.author == a), None) for a in must]
+    for r in [*(f for f in firsts if f is not None), *ranked]:
+        cid = r.candidate.hit.chunk.id
+        cost = estimate_tokens(r.candidate.text)
+        if r in chosen or count.get(cid, 0) >= per_chunk:
+            continue
+        if chosen and used + cost > budget:
+            continue
+        chosen.append(r)
+        used += cost
+        count[cid] = count.get(cid, 0) + 1
+    return chosen
+
+
+def build_excerpts(
+    ranked: Sequence[Ranked], settings: Settings | None = None, must_authors: Sequence[str] = ()
+) -> list[Excerpt]:
+    """Numbered excerpts from the best sentences: one per chunk, chunks in the order of their
+    best sentence, the kept sentences of each in text order."""
+    s = get_settings(settings)
+    chosen = _chosen(ranked, s.evidence_token_budget, s.evidence_sentences_per_chunk, must_authors)
+    by_chunk: dict[str, list[Ranked]] = {}
+    for r in chosen:
+        by_chunk.setdefault(r.candidate.hit.chunk.id, []).append(r)
+    excerpts = []
+    for group in by_chunk.values():
+        group.sort(key=lambda r: r.candidate.start)
+        sentences = tuple(
+            EvidenceSentence(
+                r.candidate.text,
+                r.candidate.start,
+                r.candidate.end,
+                r.score,
+                r.candidate.speaker,
+                r.candidate.voice,
+            )
+            for r in group
+        )
+        excerpts.append(Excerpt(len(excerpts) + 1, group[0].candidate.hit, sentences))
+    return excerpts
+
+
 def select_evidence(
     question: str,
     hits: Sequence[Hit],
     settings: Settings | None = None,
     *,
     embedder=None,
+    index=None,
+    asked_authors: Sequence[str] = (),
 ) -> list[Excerpt]:
-    """Keep the sentences of each hit most relevant to ``question``; number the excerpts 1..n.
+    """Rank the sentences of ``hits`` and keep the best as numbered excerpts (both steps)."""
+    if embedder is None:
+        from embeddings.factory import get_embedder
 
-    Relevance blends the embedder's cosine (question vs sentence) with the share of the
-    question's content words the sentence contains. Hits are taken in rank order until
-    ``evidence_token_budget`` is spent (each hit gets at least one sentence while budget lasts).
-    Without an embedder, relevance is lexical only.
-    """
-    s = get_settings(settings)
-    per_chunk = s.evidence_sentences_per_chunk
-    qwords = set(content_words(question))
-    candidates: list[tuple[Hit, list[tuple[int, int]]]] = []
-    texts: list[str] = []
-    lexical_list: list[float] = []
-    for hit in hits:
-        spans = [(a, b) for a, b in split_sentences(hit.chunk.text) if b > a]
-        if not spans:
-            continue
-        cover = [_lexical_coverage(qwords, hit.chunk.text[a:b]) for a, b in spans]
-        if len(spans) > PREFILTER_PER_CHUNK:
-            # Embedding every sentence costs time before the first token; the lexical best few
-            # almost always contain the dense best.
-            keep = sorted(range(len(spans)), key=lambda i: (-cover[i], i))[:PREFILTER_PER_CHUNK]
-            spans = [spans[i] for i in sorted(keep)]
-            cover = [cover[i] for i in sorted(keep)]
-        candidates.append((hit, spans))
-        texts.extend(hit.chunk.text[a:b] for a, b in spans)
-        lexical_list.extend(cover)
-    if not candidates:
-        return []
-    lexical = np.array(lexical_list, dtype=np.float32)
-    if embedder is not None:
-        vectors = np.asarray(embedder.encode([question, *texts]), dtype=np.float32)
-        dense = np.clip(vectors[1:] @ vectors[0], 0.0, 1.0)
-        relevance = RELEVANCE_DENSE_WEIGHT * dense + (1 - RELEVANCE_DENSE_WEIGHT) * lexical
-    else:
-        relevance = lexical
-    excerpts: list[Excerpt] = []
-    budget = s.evidence_token_budget
-    used = 0
-    offset = 0
-    for hit, spans in candidates:
-        scores = relevance[offset : offset + len(spans)]
-        offset += len(spans)
-        order = sorted(range(len(spans)), key=lambda i: (-float(scores[i]), i))
-        kept: list[int] = []
-        for i in order[:per_chunk]:
-            a, b = spans[i]
-            cost = estimate_tokens(hit.chunk.text[a:b])
-            if kept and used + cost > budget:
-                break
-            if not kept and excerpts and used + cost > budget:
-                break
-            kept.append(i)
-            used += cost
-        if not kept:
-            break
-        sentences = tuple(
-            EvidenceSentence(
-                text=hit.chunk.text[spans[i][0] : spans[i][1]],
-                start=spans[i][0],
-                end=spans[i][1],
-                relevance=float(scores[i]),
-                speaker=speaker_at(hit.chunk, *spans[i]),
-            )
-            for i in sorted(kept)
-        )
-        excerpts.append(Excerpt(n=len(excerpts) + 1, hit=hit, sentences=sentences))
-        if used >= budget:
-            break
-    return excerpts
+        embedder = get_embedder(get_settings(settings))
+    ranked = rank_candidates(
+        question, hits, embedder=embedder, index=index, asked_authors=asked_authors
+    )
+    return build_excerpts(ranked, settings, asked_authors)
+

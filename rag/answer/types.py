@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from rag.retrieval.chunking import Chunk
+from rag.text.voices import Voice
 
 
 class AnswerMode(StrEnum):
@@ -31,6 +32,7 @@ class Flag(StrEnum):
     """Why a sentence is shown the way it is, or was dropped."""
 
     QUOTE = "quote"  # a verbatim sentence of the essays
+    SHORT_ANSWER = "short-answer"  # the asked-for fact, copied from the answering sentence
     CLOSEST = "closest"  # a passage offered with an abstention (not a claim)
     UNVERIFIED = "unverified"  # free mode: never checked
     UNSUPPORTED = "unsupported"  # no excerpt supports it
@@ -59,6 +61,8 @@ class Citation:
     excerpt: str
     supporting_span: tuple[int, int] | None = None  # offsets into ``excerpt``
     quoted_speaker: str | None = None
+    voice: Voice = Voice.OWN  # the voice of the supporting sentence
+    speaker: str | None = None  # whose words or view it gives, when not the author's
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,8 @@ class AnswerSentence:
     supported: bool
     author: str | None = None
     flags: tuple[Flag, ...] = ()
+    voice: Voice | None = None  # for a quoted sentence: its voice in the essay
+    speaker: str | None = None  # ... and whose words or view it gives
 
 
 @dataclass(frozen=True)
@@ -86,6 +92,9 @@ class Answer:
     timings: dict[str, float] = field(default_factory=dict)
     dropped: tuple[AnswerSentence, ...] = ()  # unverified sentences, shown only on request
     message: str | None = None  # a plain-language notice (refused input, abstention, fallback)
+    # The selector's best candidate sentences, (text, author, probability), best first: what
+    # it considered, for evaluation and for readers who want to look further.
+    candidates: tuple[tuple[str, str, float], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -147,4 +147,3 @@ def stream_draft(
     timings["generate_s"] = time.perf_counter() - t
     timings.setdefault("load_s", 0.0)
     return Drafted("".join(parts), message)
-

@@ -137,7 +137,7 @@ def _load_transformers(
                 # The cache is an optimisation: a read-only disk must not fail answers.
                 with contextlib.suppress(OSError, RuntimeError, ValueError):
                     _save_converted(tokenizer, lm, cached)
-    except OSError as exc:
+    except (OSError, ValueError) as exc:
         raise GeneratorError(
             f"cannot load generator model {model!r}: {exc}. Set generator_model to a local "
             "directory or an available model id, or generator_backend='extractive'"

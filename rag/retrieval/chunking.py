@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 from corpus.passage import Passage, PassageKind, QuoteSpan
 from corpus.settings import Settings, get_settings
 from rag.text.sentences import split_sentences
+from rag.text.voices import SentenceVoice, passage_voices
 
 # Bump when the chunking rules change, so indexes built by the old rules count as stale.
-CHUNKER_VERSION = 2
+CHUNKER_VERSION = 3
 HEADER_SEP = " — "
 PASSAGE_SEP = "\n\n"
 
@@ -35,6 +36,8 @@ class Chunk:
     ``clean_start`` is the offset in the first passage's text where the chunk begins and
     ``clean_end`` the offset in the last passage's text where it ends (``0``/``len(text)`` for
     whole passages). ``passage_anchors`` lists every passage the chunk draws on, in order.
+    ``sentences`` are the chunk's sentences (offsets into ``text``) with their voice and speaker
+    (:mod:`rag.text.voices`), computed once here, at ingestion.
     """
 
     id: str
@@ -55,6 +58,7 @@ class Chunk:
     passage_anchors: tuple[str, ...] = ()
     footnote_refs: tuple[int, ...] = ()
     quotes: tuple[QuoteSpan, ...] = field(default=())
+    sentences: tuple[SentenceVoice, ...] = field(default=())
 
     @property
     def indexed_text(self) -> str:
@@ -169,6 +173,10 @@ def _chunk_id(work_id: str, pieces: Sequence[_Piece], key: str) -> str:
     return f"{work_id}-{digest}"
 
 
+def _passage_sentences(p: Passage) -> list[SentenceVoice]:
+    return passage_voices(p.text, split_sentences(p.text), kind=p.kind, quotes=p.quotes)
+
+
 def _make_chunk(pieces: Sequence[_Piece], key: str) -> Chunk:
     first, last = pieces[0], pieces[-1]
     fp = first.passage
@@ -177,10 +185,18 @@ def _make_chunk(pieces: Sequence[_Piece], key: str) -> Chunk:
     offset = 0
     refs: list[int] = []
     anchors: list[str] = []
+    sentences: list[SentenceVoice] = []
     for pc in pieces:
         if texts:
             offset += len(PASSAGE_SEP)
         piece_text = pc.text
+        # Voices are read over the whole paragraph (a frame may open before this piece).
+        for v in _passage_sentences(pc.passage):
+            if pc.start <= v.start and v.end <= pc.end:
+                shift = offset - pc.start
+                sentences.append(
+                    SentenceVoice(v.start + shift, v.end + shift, v.voice, v.speaker, v.attribution)
+                )
         for q in pc.passage.quotes:
             if pc.start <= q.start and q.end <= pc.end:
                 quotes.append(
@@ -212,6 +228,7 @@ def _make_chunk(pieces: Sequence[_Piece], key: str) -> Chunk:
         passage_anchors=tuple(anchors),
         footnote_refs=tuple(refs),
         quotes=tuple(quotes),
+        sentences=tuple(sentences),
     )
 
 

@@ -20,6 +20,7 @@ from corpus.errors import IndexFileError
 
 FAISS_FILE = "vectors.faiss"
 CHUNKS_FILE = "chunks.json"
+SENTENCES_FILE = "sentences.npy"
 MANIFEST_FILE = "manifest.json"
 PICKLE_MAGIC = b"\x80"
 REBUILD_HINT = "run `attest index --rebuild`"

@@ -41,8 +41,6 @@ class Hit:
     lexical_rank: int | None = None
 
 
-
-
 @dataclass(frozen=True)
 class Plan:
     """Which chunks a query may return, in groups (one per author in a balanced search).

@@ -2,11 +2,13 @@
 
 Layout of the index folder (``settings.resolved_index_dir``)::
 
-    vectors.faiss   FAISS index (inner product over L2-normalised embeddings)
-    chunks.json     the chunks, in FAISS id order (never pickle)
+    vectors.faiss   FAISS index (inner product over L2-normalised chunk embeddings)
+    sentences.npy   one embedding per sentence of every chunk, in chunk then sentence order
+                    (the answer-sentence selector reads these; NumPy format, no pickle)
+    chunks.json     the chunks with their sentences and voices, in FAISS id order (never pickle)
     manifest.json   schema version, model name and dim, corpus fingerprint, chunking settings,
                     faiss factory and version, chunk count, created time, build seconds,
-                    and the size and sha256 of the two files above (verified on load)
+                    and the size and sha256 of the files above (verified on load)
 
 Writes are atomic (:mod:`rag.retrieval.files`). Loading checks the manifest schema, each file's
 size and sha256, the chunk count against FAISS ``ntotal`` and the dimension against the
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -38,10 +41,11 @@ from embeddings.base import Embedder
 from rag.retrieval import files, vectors
 from rag.retrieval.bm25 import LexicalIndex
 from rag.retrieval.chunking import CHUNKER_VERSION, Chunk, chunk_passages
-from rag.retrieval.files import CHUNKS_FILE, FAISS_FILE, MANIFEST_FILE, REBUILD_HINT
+from rag.retrieval.files import CHUNKS_FILE, FAISS_FILE, MANIFEST_FILE, REBUILD_HINT, SENTENCES_FILE
 from rag.retrieval.stats import CorpusStats, corpus_stats
+from rag.text.voices import SentenceVoice, Voice
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 Log = Callable[[str], Any]
 
@@ -97,12 +101,19 @@ def chunking_config(settings: Settings) -> dict[str, Any]:
 def chunk_to_dict(chunk: Chunk) -> dict[str, Any]:
     d = dataclasses.asdict(chunk)
     d["quotes"] = [[q.start, q.end, q.speaker] for q in chunk.quotes]
+    d["sentences"] = [
+        [v.start, v.end, v.voice.value, v.speaker, v.attribution] for v in chunk.sentences
+    ]
     return d
 
 
 def chunk_from_dict(d: dict[str, Any]) -> Chunk:
     d = dict(d)
     d["quotes"] = tuple(QuoteSpan(int(a), int(b), s) for a, b, s in d.get("quotes", ()))
+    d["sentences"] = tuple(
+        SentenceVoice(int(a), int(b), Voice(v), sp, bool(at))
+        for a, b, v, sp, at in d.get("sentences", ())
+    )
     d["passage_anchors"] = tuple(d.get("passage_anchors", ()))
     d["footnote_refs"] = tuple(int(r) for r in d.get("footnote_refs", ()))
     return Chunk(**d)
@@ -123,8 +134,12 @@ class Index:
     nprobe: int = 16
     ef_search: int = 64
 
+    sentence_matrix: np.ndarray | None = None
+
     def __post_init__(self) -> None:
         self.by_id = {c.id: i for i, c in enumerate(self.chunks)}
+        counts = [len(c.sentences) for c in self.chunks]
+        self.sentence_offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
         self.authors = sorted({c.author for c in self.chunks})
         self._stats: CorpusStats | None = None
         self._stats_lock = threading.Lock()
@@ -165,10 +180,27 @@ class Index:
         """BM25 score of every chunk."""
         return self.bm25.scores(query)
 
+    def sentence_vectors(self, chunk: Chunk) -> np.ndarray | None:
+        """The stored embeddings of ``chunk``'s sentences (None when this index has none)."""
+        i = self.by_id.get(chunk.id)
+        if self.sentence_matrix is None or i is None:
+            return None
+        return self.sentence_matrix[self.sentence_offsets[i] : self.sentence_offsets[i + 1]]
 
-def _make_index(chunks: list[Chunk], faiss_index: Any, manifest: dict, s: Settings, path=None):
+
+def _make_index(
+    chunks: list[Chunk], faiss_index: Any, sentences: np.ndarray, manifest: dict, s: Settings, path
+) -> Index:
     bm25 = LexicalIndex([c.indexed_text for c in chunks])
-    return Index(chunks, faiss_index, manifest, bm25, path, s.faiss_nprobe, s.faiss_ef_search)
+    return Index(
+        chunks, faiss_index, manifest, bm25, path, s.faiss_nprobe, s.faiss_ef_search, sentences
+    )
+
+
+def _npy_bytes(matrix: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    np.save(buf, np.ascontiguousarray(matrix, dtype=np.float32), allow_pickle=False)
+    return buf.getvalue()
 
 
 # --- building ----------------------------------------------------------------------------------
@@ -178,11 +210,13 @@ def write_index(
     s: Settings,
     chunks: list[Chunk],
     matrix: np.ndarray,
+    sentences: np.ndarray,
     embedder: Embedder,
     fingerprint: str,
     started: float,
 ) -> Index:
-    """Build FAISS over ``matrix`` (one row per chunk) and swap the index folder in atomically."""
+    """Build FAISS over ``matrix`` (one row per chunk), store ``sentences`` (one row per chunk
+    sentence) and swap the index folder in atomically."""
     import faiss
 
     index = vectors.make_faiss(np.ascontiguousarray(matrix, dtype=np.float32), s.faiss_factory)
@@ -195,11 +229,13 @@ def write_index(
         "faiss_factory": s.faiss_factory,
         "faiss_version": faiss.__version__,
         "count": len(chunks),
+        "sentences": len(sentences),
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "build_seconds": round(time.perf_counter() - started, 3),
     }
     blobs = {
         FAISS_FILE: faiss.serialize_index(index).tobytes(),
+        SENTENCES_FILE: _npy_bytes(sentences),
         CHUNKS_FILE: json.dumps([chunk_to_dict(c) for c in chunks], ensure_ascii=False).encode(),
     }
     target = s.resolved_index_dir
@@ -213,7 +249,15 @@ def write_index(
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
-    return _make_index(chunks, index, manifest, s, target)
+    return _make_index(chunks, index, sentences, manifest, s, target)
+
+
+def embed_sentences(chunks: Sequence[Chunk], embedder: Embedder) -> np.ndarray:
+    """One embedding per sentence of every chunk (chunk order, then sentence order)."""
+    texts = [c.text[v.start : v.end] for c in chunks for v in c.sentences]
+    if not texts:
+        return np.zeros((0, embedder.dim), dtype=np.float32)
+    return np.asarray(embedder.encode(texts), dtype=np.float32)
 
 
 def embed_chunks(chunks: Sequence[Chunk], embedder: Embedder) -> np.ndarray:
@@ -247,7 +291,15 @@ def build_index(
 
         passages = load_passages(s)
     chunks = chunk_passages(passages, s)
-    result = write_index(s, chunks, embed_chunks(chunks, embedder), embedder, fingerprint, t0)
+    result = write_index(
+        s,
+        chunks,
+        embed_chunks(chunks, embedder),
+        embed_sentences(chunks, embedder),
+        embedder,
+        fingerprint,
+        t0,
+    )
     log(f"index: {len(chunks)} chunks built in {time.perf_counter() - t0:.1f} s -> {result.path}")
     return result
 
@@ -278,7 +330,9 @@ def _read_chunks(folder: Path, manifest: dict[str, Any]) -> list[Chunk]:
     try:
         return [chunk_from_dict(d) for d in files.parse_json(path, data)]
     except (TypeError, ValueError, KeyError) as exc:
-        raise IndexFileError(f"index file {path} has malformed chunks ({exc}); {REBUILD_HINT}") from exc
+        raise IndexFileError(
+            f"index file {path} has malformed chunks ({exc}); {REBUILD_HINT}"
+        ) from exc
 
 
 def _read_faiss(folder: Path, manifest: dict[str, Any]) -> Any:
@@ -293,6 +347,25 @@ def _read_faiss(folder: Path, manifest: dict[str, Any]) -> Any:
         raise IndexFileError(
             f"index file {path} is truncated or corrupt ({type(exc).__name__}); {REBUILD_HINT}"
         ) from exc
+
+
+def _read_sentences(folder: Path, manifest: dict[str, Any], chunks: list[Chunk], dim: int):
+    path = folder / SENTENCES_FILE
+    data = files.read_bytes(path)
+    files.verify_file(path, data, manifest)
+    try:
+        matrix = np.load(io.BytesIO(data), allow_pickle=False)
+    except ValueError as exc:
+        raise IndexFileError(
+            f"index file {path} is not a NumPy array ({exc}); {REBUILD_HINT}"
+        ) from exc
+    expected = (sum(len(c.sentences) for c in chunks), dim)
+    if matrix.shape != expected:
+        raise IndexFileError(
+            f"index file {path} holds {matrix.shape} sentence vectors, the chunks need "
+            f"{expected}; {REBUILD_HINT}"
+        )
+    return matrix
 
 
 def load_index(settings: Settings | None = None, *, embedder: Embedder | None = None) -> Index:
@@ -321,7 +394,8 @@ def load_index(settings: Settings | None = None, *, embedder: Embedder | None = 
             f"index file {faiss_path} has dimension {index.d} but embedder "
             f"{embedder.name!r} produces {embedder.dim}; {REBUILD_HINT}"
         )
-    return _make_index(chunks, index, manifest, s, folder)
+    sentences = _read_sentences(folder, manifest, chunks, index.d)
+    return _make_index(chunks, index, sentences, manifest, s, folder)
 
 
 def staleness(
@@ -369,6 +443,11 @@ def ensure_index(
     folder = s.resolved_index_dir
     files.recover_swap(folder)
     if rebuild or not (folder / MANIFEST_FILE).exists():
+        return build_index(s, embedder=embedder, log=log, passages=passages)
+    raw = files.read_json(folder / MANIFEST_FILE)
+    if isinstance(raw, dict) and raw.get("schema_version") != SCHEMA_VERSION:
+        # An index written by another version of attest is out of date, not corrupt.
+        log(f"index: written by another attest (schema {raw.get('schema_version')!r}); rebuilding")
         return build_index(s, embedder=embedder, log=log, passages=passages)
     reason = staleness(read_manifest(s), s, embedder.name, passages)
     if reason is not None:

@@ -29,17 +29,66 @@ _NUMBER_Q = re.compile(
     r"percent|per\s+cent)",
     re.I,
 )
-_DATE_Q = re.compile(r"\b(when\b|what\s+year|which\s+year|in\s+what\s+year|what\s+date|which\s+decade)", re.I)
+_DATE_Q = re.compile(
+    r"\b(when\b|what\s+year|which\s+year|in\s+what\s+year|what\s+date|which\s+decade)", re.I
+)
 _NAME_Q = re.compile(
     r"^\s*(who|whom|whose)\b|\b(who|whom|whose)\s+(said|wrote|argued|remarked|claimed|called|"
     r"likened|quoted|described|coined|is|was|were|did|had|made|led|compared)\b|"
     r"\bwhich\s+(author|writer|essay|scholar|historian|person|leader|man|men|bolshevik|thinker|"
-    r"critic|economist|sociologist|figure|official|politician|commentator|journalist|people)\b|"
+    r"critic|economist|sociologist|figure|official|politician|commentator|journalist|people|"
+    r"paper|newspaper|publication|journal|book|work|article|speech|document|thinkers?|"
+    r"participant|associate|oppositionists?|revolutionar(?:y|ies)|party|parties|country|city|"
+    r"scholars?|historians?|writers?|leaders?|critics?)\b|"
+    r"^\s*where\b|\bin\s+which\s+(publication|paper|book|speech|work|document|city|country)\b|"
     r"\bname\s+(the|of)\b",
     re.I,
 )
 _NUMBER_WORDS = frozenset(
-    ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety", "hundred", "hundreds", "thousand", "thousands", "million", "millions", "billion", "half", "third", "thirds", "quarter", "quarters", "percent", "dozen", "dozens"]
+    [
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "thirteen",
+        "fourteen",
+        "fifteen",
+        "sixteen",
+        "seventeen",
+        "eighteen",
+        "nineteen",
+        "twenty",
+        "thirty",
+        "forty",
+        "fifty",
+        "sixty",
+        "seventy",
+        "eighty",
+        "ninety",
+        "hundred",
+        "hundreds",
+        "thousand",
+        "thousands",
+        "million",
+        "millions",
+        "billion",
+        "half",
+        "third",
+        "thirds",
+        "quarter",
+        "quarters",
+        "percent",
+        "dozen",
+        "dozens",
+    ]
 )
 _DIGITS = re.compile(r"\d")
 _YEAR = re.compile(r"(?<!\d)(1[6-9]\d\d|20\d\d)(?!\d)")
@@ -64,6 +113,43 @@ def answer_type(question: str) -> AnswerType:
     if _NAME_Q.search(question):
         return AnswerType.NAME
     return AnswerType.OTHER
+
+
+_AUTHOR_Q = re.compile(
+    r"\b(?:which|what)\s+(?:author|writer|essay|essayist|contributor|scholar\s+of\s+these)\b"
+    r"(?!['’]s)|\bwhose\s+(?:essay|chapter|article)\b|\bwho\s+wrote\s+(?:it|this|that|the)\b|"
+    r"^\s*who\s+(?:argued|argues|claimed|claims|concluded|concludes|likened|likens|traces|traced|"
+    r"observes|observed|wrote|writes|holds|held|maintains|maintained|insists|insisted|sees|saw|"
+    r"describes|described|calls|called|compares|compared)\b",
+    re.I,
+)
+
+
+def asks_for_author(question: str) -> bool:
+    """Whether the question asks which of the essays' authors made a claim.
+
+    Example::
+
+        >>> asks_for_author("Which author concludes that the purges were revenge?")
+        True
+        >>> asks_for_author("Which writer's book glorified the civil war?")
+        False
+    """
+    return bool(_AUTHOR_Q.search(question))
+
+
+_SHARE_Q = re.compile(r"\b(share|proportion|percentage|fraction|percent|what part)\b", re.I)
+
+
+def asks_for_share(question: str) -> bool:
+    """Whether a number question asks for a share (then a percentage or fraction answers).
+
+    Example::
+
+        >>> asks_for_share("What share of the Central Committee was shot?")
+        True
+    """
+    return bool(_SHARE_Q.search(question))
 
 
 def numbers_in(text: str) -> set[str]:

@@ -13,7 +13,7 @@ An essay says many things that are not its author's claims. Each sentence gets a
 - ``footnote``: a sentence of a footnote.
 
 The rules are data: cue lists below, each a regular expression with a comment saying what it
-catches. :func:`passage_voices` applies them to one paragraph; :func:`chunk_voices` to a chunk.
+catches. :func:`passage_voices` applies them to one paragraph (chunking stores the result).
 """
 
 from __future__ import annotations
@@ -47,50 +47,181 @@ class SentenceVoice:
 
 
 _NAME = r"(?:[A-Z][\w'’.-]+(?:\s+(?:and\s+|&\s+|de\s+|von\s+)?[A-Z][\w'’.-]+){0,3})"
+# Words that open sentences or name no one: never a view's holder.
+_NOT_HOLDERS = frozenset(
+    [
+        "The",
+        "This",
+        "That",
+        "These",
+        "Those",
+        "It",
+        "He",
+        "She",
+        "They",
+        "We",
+        "I",
+        "One",
+        "Such",
+        "There",
+        "In",
+        "For",
+        "As",
+        "His",
+        "Their",
+        "Its",
+        "But",
+        "And",
+        "Yet",
+        "Thus",
+        "So",
+        "Here",
+        "Now",
+        "Indeed",
+        "Moreover",
+        "However",
+        "Still",
+        "Even",
+        "Also",
+        "Although",
+        "While",
+        "When",
+        "If",
+        "Then",
+        "Of",
+        "Soviet",
+        "Stalinist",
+        "Bolshevik",
+        "Marxist",
+        "Marxism",
+        "Stalinism",
+        "Communist",
+        "Party",
+        "Russia",
+        "Russian",
+    ]
+)
 _REPORT_VERB = (
     r"(?:argues?|argued|holds?|held|maintains?|maintained|claims?|claimed|contends?|contended|"
     r"finds?|found|sees?|saw|regards?|regarded|views?|viewed|believes?|believed|suggests?|"
     r"suggested|insists?|insisted|asserts?|asserted|describes?|described|calls?|called|"
-    r"characteri[sz]es?|characteri[sz]ed|portrays?|portrayed|interprets?|interpreted|explains?|"
-    r"explained|attributes?|attributed|thinks?|thought|emphasi[sz]es?|emphasi[sz]ed|stresses|"
-    r"stressed|treats?|treated|depicts?|depicted|presents?|presented|writes?|wrote|says?|said|"
-    r"notes?|noted|observes?|observed|points? out|pointed out|reports?|reported|concludes?|"
-    r"concluded|proposes?|proposed|speaks? of|spoke of|has (?:argued|written|suggested|shown|"
-    r"noted|pointed out|called|described|maintained)|have (?:argued|written|suggested|shown|"
-    r"noted|pointed out|described|maintained))"
+    r"characteri[sz]es?|characteri[sz]ed|portrays?|portrayed|interprets?|interpreted|"
+    r"attributes?|attributed|thinks?|thought|emphasi[sz]es?|emphasi[sz]ed|stresses|stressed|"
+    r"depicts?|depicted|presents?|presented|writes?|wrote|says?|said|states?|stated|notes?|noted|"
+    r"observes?|observed|points? out|pointed out|reports?|reported|concludes?|concluded|"
+    r"proposes?|proposed|speaks? of|spoke of|considers?|considered|foresaw|foresees|expects?|"
+    r"expected|envisaged|envisioned|predicted|recommends?|recommended|defined|defines|"
+    r"dwelt|dwells|mentions?|mentioned|allows?|allowed|accepts?|accepted|rejected|rejects|"
+    r"supported|supports|advocated|advocates|hailed|"
+    r"(?:has|have|had) (?:argued|written|suggested|shown|noted|pointed out|called|described|"
+    r"maintained|claimed|contended|held|emphasi[sz]ed|stressed|insisted|found|seen|said))"
 )
 # Someone else's view in the author's words: a named or generic holder, then a reporting verb.
 REPORTING_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    # "Carr and Davies find that...", "Deutscher calls Stalin..."
-    ("named holder", re.compile(rf"^(?:\W*(?:But|And|Thus|So|Yet|Here|Now|Indeed),?\s+)?(?P<who>{_NAME})(?:'s?|’s?)?\s+(?:\w+ly\s+)?{_REPORT_VERB}\b")),
-    # "According to Ciliga, ...", "In Deutscher's view, ...", "For Lenin, ..."
-    ("according to", re.compile(rf"\b(?:[Aa]ccording to|[Ii]n (?:the )?(?:view|eyes|opinion|words|account|version|interpretation) of|[Ii]n (?P<who2>{_NAME})(?:'s|’s) (?:view|account|version|interpretation|words|opinion|analysis))\b")),
+    # "Carr and Davies find that...", "Citing Stalin's statistics, Deutscher states that..."
+    (
+        "named holder",
+        re.compile(
+            rf"(?<![\w'’])(?P<who>{_NAME})\s+(?:\w+ly\s+|also\s+|does\s+|did\s+|thus\s+|then\s+|later\s+|himself\s+)?{_REPORT_VERB}\b"
+        ),
+    ),
+    # "According to Ciliga, ...", "In Deutscher's view, ...", "In Trotsky's view, ..."
+    (
+        "according to",
+        re.compile(
+            rf"\b(?:[Aa]ccording to (?P<who3>{_NAME})|[Ii]n (?:the )?(?:view|eyes|opinion|words|account|version|interpretation) of (?P<who4>{_NAME})|[Ii]n (?P<who2>{_NAME})(?:'s|’s) (?:\w+ )?(?:view|account|version|interpretation|words|opinion|analysis|thinking|conception|scheme|plan))\b"
+        ),
+    ),
     # "it has been argued", "it is often said", "some historians believe", "many scholars hold"
-    ("impersonal", re.compile(r"\b(?:it (?:has|had) (?:been|often been|long been) (?:argued|said|suggested|claimed|maintained|held|asserted|contended)|it is (?:often |sometimes |commonly |widely |usually )?(?:argued|said|suggested|claimed|maintained|held|believed|assumed|asserted)|(?:some|many|most|other|several) (?:historians|scholars|writers|authors|analysts|observers|commentators|critics|western scholars|interpreters|sovietologists|people|marxists)\b)", re.I)),
+    (
+        "impersonal",
+        re.compile(
+            r"\b(?:it (?:has|had) (?:been|often been|long been) (?:argued|said|suggested|claimed|maintained|held|asserted|contended)|it is (?:often |sometimes |commonly |widely |usually )?(?:argued|said|suggested|claimed|maintained|held|believed|assumed|asserted)|(?:some|many|most|other|several|recent) (?:\w+ )?(?:historians|scholars|writers|authors|analysts|observers|commentators|critics|interpreters|sovietologists|socialists|researches|appraisals|studies|marxists)\b|(?:is|are|was|were) (?:often |widely |commonly |usually |generally )?(?:seen|viewed|regarded|described|interpreted|understood|treated|portrayed|depicted) as\b)",
+            re.I,
+        ),
+    ),
     # "In this interpretation, ...", "This school holds...", "the Thermidor interpretation"
-    ("school", re.compile(r"\b(?:[Ii]n (?:this|that|their|his|such an?) (?:interpretation|view|account|version|explanation|theory|perspective|analysis|reading)|(?:the|this|that|a|one) (?:\w+ ){0,3}(?:theory|interpretation|school|explanation|thesis|hypothesis|paradigm|argument|view) (?:holds?|maintains?|argues?|sees?|claims?|suggests?|asserts?|is that|was that|regards?|treats?|explains?|runs?|states?))")),
+    (
+        "school",
+        re.compile(
+            r"\b(?:[Ii]n (?:this|that|their|his|such an?) (?:interpretation|view|account|version|explanation|theory|perspective|analysis|reading)|(?:the|this|that|a|one) (?:\w+ ){0,3}(?:theory|interpretation|school|explanation|thesis|hypothesis|paradigm|argument|view|doctrine|appraisals?) (?:holds?|maintains?|argues?|sees?|claims?|suggests?|asserts?|is that|was that|regards?|treats?|explains?|runs?|states?|stresses|minimi[sz]es|focuses|assumes))"
+        ),
+    ),
 )
 # A view presented to be refuted: the sentence itself dismisses what it states.
 REJECTING_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("myth", re.compile(r"\b(?:(?:it is|is) a (?:myth|legend|fallacy|misconception)|the (?:myth|legend) (?:of|that)|mistaken(?:ly)? (?:belief|view|idea|notion|assumption)|erroneous(?:ly)?|wrongly|falsely|mistakenly)\b", re.I)),
-    ("oversimplifying", re.compile(r"\b(?:it would be (?:an? )?(?:over-?simplif\w*|wrong|mistaken|misleading|naive|absurd|false)|(?:apologists?|apologetic|apologia)|untenable|cannot be (?:sustained|accepted|taken seriously)|does not (?:hold|stand up)|will not do)\b", re.I)),
+    (
+        "myth",
+        re.compile(
+            r"\b(?:(?:it is|is) a (?:myth|legend|fallacy|misconception)|the (?:myth|legend) (?:of|that)|mistaken(?:ly)? (?:belief|view|idea|notion|assumption)|erroneous(?:ly)?|wrongly|falsely|mistakenly|so-called)\b",
+            re.I,
+        ),
+    ),
+    (
+        "verdict",
+        re.compile(
+            r"\b(?:it would be (?:an? )?(?:over-?simplif\w*|wrong|mistaken|misleading|naive|absurd|false)|apologists?|apologetic|apologia|untenable|cannot be (?:sustained|accepted|taken seriously|interpreted as)|does not (?:hold|stand up)|will not do|questionable|dubious|obfuscation|conceit|is another matter|fails to|fatally flawed|misconception|not (?:a )?persuasive|unpersuasive)\b",
+            re.I,
+        ),
+    ),
 )
 # A dismissal that refers back ("This is apologetic.", "Such a view is mistaken."): the view it
 # dismisses, stated in the sentences before it in the paragraph, is being rejected.
 DISMISSAL_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("refers back", re.compile(r"^\W*(?:But |Yet |However,? )?(?:this|that|such|these|those|the (?:first|second|third|fourth|fifth|last|latter|former|other))\b.{0,80}\b(?:apologetic|mistaken|wrong|false|untenable|dubious|misleading|myth|fallacy|flawed|superficial|naive|inadequate|unconvincing|absurd|nonsense|cannot be|does not (?:explain|hold|stand)|fails?|will not do|not (?:persuasive|convincing|tenable|valid|true|correct))\b", re.I)),
+    (
+        "refers back",
+        re.compile(
+            r"^\W*(?:But |Yet |However,? )?(?:this|that|such|these|those|the (?:first|second|third|fourth|fifth|last|latter|former|other))\b.{0,80}\b(?:apologetic|mistaken|wrong|false|untenable|dubious|misleading|myth|fallacy|flawed|superficial|naive|inadequate|unconvincing|absurd|nonsense|cannot be|does not (?:explain|hold|stand)|fails?|will not do|not (?:persuasive|convincing|tenable|valid|true|correct))\b",
+            re.I,
+        ),
+    ),
+)
+# The author speaking in person or turning against what was reported: a frame ends here.
+AUTHOR_MARKERS = re.compile(
+    r"\b(?:I|we|my|our|us|me|in fact|in reality|actually|to my knowledge|in my view|on the contrary)\b|^\W*(?:But|Yet|However|Nevertheless|Still)\b"
+)
+# A quotation introduced inside the sentence: 'Carr notes: "The costs were heavy.' / ', wrote Lenin'.
+QUOTE_INTRO = re.compile(
+    rf"\b{_REPORT_VERB}\b[^\"“]{{0,60}}[:,]\s*[\"“]|[\"”],?\s*(?:wrote|said|writes|says|declared|added)\s+[A-Z]"
+)
+# The author's own earlier argument, not someone else's: "it has been argued here".
+OWN_REPORT = re.compile(
+    r"\b(?:argued|noted|shown|suggested|seen) (?:here|above|earlier|before)\b|\bwe have (?:argued|seen|noted|shown)\b|\bas (?:has been|was) (?:noted|argued|shown|seen)\b",
+    re.I,
+)
+# "he argued that...", "they stress that...": a pronoun holding a view.
+PRONOUN_HOLDER = re.compile(
+    rf"^\W*(?:[\w,'’-]+\s+){{0,8}}?(?:he|she|they)\s+(?:\w+ly\s+|also\s+|did\s+|had\s+)?{_REPORT_VERB}\b"
+)
+# A sentence that continues a reported view: it speaks of the holder by pronoun.
+_CONTINUES = re.compile(
+    r"^\W*(?:He|She|They|His|Her|Their|In (?:his|her|their) (?:view|account|version|words|opinion))\b"
 )
 
 
 def _report_speaker(sentence: str) -> tuple[bool, str | None]:
-    for _name, pat in REPORTING_CUES:
-        m = pat.search(sentence)
-        if m:
-            who = m.groupdict().get("who") or m.groupdict().get("who2")
-            if who and who.split()[0] in {"The", "This", "That", "It", "He", "She", "They", "We", "I", "One", "Such", "These", "Those", "There", "In", "For", "As", "His", "Their", "Its"}:
+    for name, pat in REPORTING_CUES:
+        for m in pat.finditer(sentence):
+            groups = m.groupdict()
+            who = (
+                groups.get("who") or groups.get("who2") or groups.get("who3") or groups.get("who4")
+            )
+            if name == "named holder" and (not who or who.split()[0] in _NOT_HOLDERS):
+                continue  # "The peasants saw..." names no holder of a view
+            who = who.strip(" .'’") if who else None
+            if who and who.split()[0] in _NOT_HOLDERS:
                 who = None
             return True, who
     return False, None
+
+
+def _open_quote_before(text: str, pos: int) -> bool:
+    """Whether ``text[pos]`` lies inside a quotation opened earlier in the paragraph (curly
+    quotes counted by kind, straight ones by parity)."""
+    before = text[:pos]
+    if before.count("“") > before.count("”"):
+        return True
+    return before.count('"') % 2 == 1
 
 
 def _matches(cues, sentence: str) -> bool:
@@ -119,6 +250,34 @@ def _epigraph(text: str, quotes: Sequence[QuoteSpan]) -> tuple[int, str] | None:
     return (start, tail) if start > 0 else None
 
 
+def _sentence_voice(
+    text: str, a: int, b: int, quotes: Sequence[QuoteSpan], previous: SentenceVoice | None
+) -> SentenceVoice:
+    """One sentence's voice from its own cues, its quotation marks and the sentence before."""
+    sentence = text[a:b]
+    cover, speaker = _quote_cover(a, b, quotes)
+    if cover >= 0.6 or (cover >= 0.3 and QUOTE_INTRO.search(sentence)):
+        return SentenceVoice(a, b, Voice.QUOTING, speaker or _report_speaker(sentence)[1])
+    if previous is not None and previous.voice == Voice.QUOTING and _open_quote_before(text, a):
+        return SentenceVoice(a, b, Voice.QUOTING, previous.speaker)  # a quotation runs on
+    if _matches(DISMISSAL_CUES, sentence):
+        return SentenceVoice(a, b, Voice.OWN)  # the author's own verdict on what came before
+    if OWN_REPORT.search(sentence):
+        return SentenceVoice(a, b, Voice.OWN)
+    reported, who = _report_speaker(sentence)
+    if not reported and PRONOUN_HOLDER.search(sentence):
+        reported = True
+        who = previous.speaker if previous is not None else None
+    if _matches(REJECTING_CUES, sentence) and not AUTHOR_MARKERS.search(sentence):
+        return SentenceVoice(a, b, Voice.REJECTING, who)
+    if reported:
+        return SentenceVoice(a, b, Voice.REPORTING, who)
+    framed = previous is not None and previous.voice in (Voice.REPORTING, Voice.REJECTING)
+    if framed and _CONTINUES.search(sentence) and not AUTHOR_MARKERS.search(sentence):
+        return SentenceVoice(a, b, previous.voice, previous.speaker)  # "He saw..." goes on
+    return SentenceVoice(a, b, Voice.OWN)
+
+
 def passage_voices(
     text: str,
     spans: Sequence[tuple[int, int]],
@@ -138,53 +297,20 @@ def passage_voices(
     if kind == "footnote":
         return [SentenceVoice(a, b, Voice.FOOTNOTE) for a, b in spans]
     epi = _epigraph(text, quotes)
+    if epi is not None:
+        start, speaker = epi
+        return [SentenceVoice(a, b, Voice.EPIGRAPH, speaker, a >= start) for a, b in spans]
     out: list[SentenceVoice] = []
     for a, b in spans:
-        sentence = text[a:b]
-        if epi is not None:
-            attribution = a >= epi[0] or text[a:b].strip() == epi[1]
-            out.append(SentenceVoice(a, b, Voice.EPIGRAPH, epi[1], attribution))
-            continue
-        cover, speaker = _quote_cover(a, b, quotes)
-        if cover >= 0.6:
-            out.append(SentenceVoice(a, b, Voice.QUOTING, speaker))
-            continue
-        reported, who = _report_speaker(sentence)
-        if _matches(DISMISSAL_CUES, sentence):
-            out.append(SentenceVoice(a, b, Voice.OWN))  # the author's own verdict
-        elif _matches(REJECTING_CUES, sentence):
-            out.append(SentenceVoice(a, b, Voice.REJECTING, who))
-        elif reported:
-            out.append(SentenceVoice(a, b, Voice.REPORTING, who))
-        else:
-            out.append(SentenceVoice(a, b, Voice.OWN))
+        out.append(_sentence_voice(text, a, b, quotes, out[-1] if out else None))
     # A dismissal referring back turns the reported view before it into a rejected one.
     for i, v in enumerate(out):
         if v.voice == Voice.OWN and _matches(DISMISSAL_CUES, text[v.start : v.end]):
             j = i - 1
             while j >= 0 and out[j].voice in (Voice.REPORTING, Voice.OWN) and i - j <= 3:
                 if out[j].voice == Voice.REPORTING or j == i - 1:
-                    out[j] = SentenceVoice(out[j].start, out[j].end, Voice.REJECTING, out[j].speaker)
+                    out[j] = SentenceVoice(
+                        out[j].start, out[j].end, Voice.REJECTING, out[j].speaker
+                    )
                 j -= 1
-    return out
-
-
-def chunk_voices(chunk, spans: Sequence[tuple[int, int]]) -> list[SentenceVoice]:
-    """:func:`passage_voices` over a chunk: each passage of the chunk (joined by a blank line)
-    is read on its own, with the chunk's quotation spans."""
-    from rag.retrieval.chunking import PASSAGE_SEP
-
-    out: list[SentenceVoice] = []
-    text = chunk.text
-    bounds: list[tuple[int, int]] = []
-    pos = 0
-    for part in text.split(PASSAGE_SEP):
-        bounds.append((pos, pos + len(part)))
-        pos += len(part) + len(PASSAGE_SEP)
-    for pa, pb in bounds:
-        inner = [(a - pa, b - pa) for a, b in spans if pa <= a < pb]
-        quotes = [QuoteSpan(q.start - pa, q.end - pa, q.speaker) for q in chunk.quotes if pa <= q.start < pb]
-        kind = chunk.kind
-        for v in passage_voices(text[pa:pb], inner, kind=kind, quotes=quotes):
-            out.append(SentenceVoice(v.start + pa, v.end + pa, v.voice, v.speaker, v.attribution))
     return out

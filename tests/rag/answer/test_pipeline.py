@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 
@@ -131,10 +130,20 @@ def test_abstains_on_what_the_corpus_never_mentions_without_calling_the_model(ti
 
 
 def test_abstention_threshold_is_a_setting(tiny):
+    # The question's evidence strength decides, against the setting: just above it abstains
+    # (without calling the model), just below it answers. A threshold ignored, compared the
+    # wrong way round or read from elsewhere fails one of the two.
     s, index, emb = tiny
-    strict = get_settings(s, abstain_threshold=1.01)
-    a = answer(QUESTION, (), strict, index=index, embedder=emb, generator=FakeGenerator())
-    assert a.abstained
+    strength = ask(tiny, QUESTION).timings["evidence_strength"]
+    assert 0.0 < strength < 1.0
+    above = FakeGenerator()
+    a = answer(QUESTION, (), get_settings(s, abstain_threshold=strength + 0.01), index=index,
+               embedder=emb, generator=above)  # fmt: skip
+    assert a.abstained and a.message == ABSTAIN_MESSAGE and above.calls == []
+    below = FakeGenerator()
+    b = answer(QUESTION, (), get_settings(s, abstain_threshold=strength - 0.01), index=index,
+               embedder=emb, generator=below)  # fmt: skip
+    assert not b.abstained and b.sentences and len(below.calls) == 1
 
 
 def test_comparison_cites_each_author(tiny):
@@ -167,12 +176,24 @@ def test_empty_input_refused_without_model_call(tiny, question):
 
 def test_stop_event_cancels_answering(tiny):
     s, index, emb = tiny
-    gen = FakeGenerator(" ".join(["bureaucracy"] * 2000) + ".", delay_s=0.005)
+    gen = FakeGenerator(" ".join(["bureaucracy"] * 2000) + ".")
     stop = threading.Event()
-    threading.Timer(0.2, stop.set).start()
-    started = time.perf_counter()
-    a = answer(QUESTION, (), s, index=index, embedder=emb, generator=gen, stop_event=stop)
-    assert time.perf_counter() - started < 5
+    streamed = []
+
+    class StopAfterFive:  # the user presses Stop once five words are on screen
+        name = "fake"
+
+        def stream(self, messages, max_new_tokens, stop_event=None):
+            for piece in gen.stream(messages, max_new_tokens, stop_event):
+                streamed.append(piece)
+                if len(streamed) == 5:
+                    stop.set()
+                yield piece
+
+    long = get_settings(s, max_new_tokens=4000)
+    a = answer(QUESTION, (), long, index=index, embedder=emb, generator=StopAfterFive(),
+               stop_event=stop)  # fmt: skip
+    assert len(streamed) <= 6  # generation ended at the stop, not after 2,000 words
     assert a.message and "Stopped" in a.message
     check_invariants(a)
 

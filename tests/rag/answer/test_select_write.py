@@ -5,7 +5,7 @@ from __future__ import annotations
 from corpus.passage import QuoteSpan
 from corpus.settings import get_settings
 from embeddings.fake import FakeEmbedder
-from rag.answer.select import excerpt_label, select_evidence
+from rag.answer.select import select_evidence
 from rag.answer.write import SYSTEM_PROMPT, build_messages
 from rag.retrieval.chunking import Chunk
 from rag.retrieval.search import Hit
@@ -58,13 +58,13 @@ def test_keeps_the_most_relevant_sentences_in_text_order(settings):
 def test_token_budget_limits_excerpts(settings):
     s = get_settings(settings, evidence_token_budget=50, evidence_sentences_per_chunk=1)
     hits = [Hit(chunk(" ".join(["word"] * 30) + ".", n=i), 1.0) for i in range(5)]
-    assert len(select_evidence("word", hits, s)) == 1
+    assert len(select_evidence("word", hits, s, embedder=FakeEmbedder())) == 1
 
 
 def test_empty_and_giant_inputs(settings):
-    assert select_evidence("anything", [], settings) == []
+    assert select_evidence("anything", [], settings, embedder=FakeEmbedder()) == []
     giant = " ".join(f"Sentence {i} about grain." for i in range(2000))
-    ex = select_evidence("grain", [Hit(chunk(giant), 1.0)], settings)
+    ex = select_evidence("grain", [Hit(chunk(giant), 1.0)], settings, embedder=FakeEmbedder())
     assert len(ex) == 1 and len(ex[0].sentences) <= settings.evidence_sentences_per_chunk
 
 
@@ -77,10 +77,10 @@ def test_quoted_speaker_label(settings):
         "Who said the whole country was plundered?",
         [Hit(c, 1.0)],
         get_settings(settings, evidence_sentences_per_chunk=1),
+        embedder=FakeEmbedder(),
     )
     assert ex[0].quoted_speaker == "Nikolai Bukharin"
-    assert ex[0].label.startswith("Alvin W. Gouldner, quoting Nikolai Bukharin")
-    assert excerpt_label(c) == "Alvin W. Gouldner — Stalinism (1978), section II"
+    assert ex[0].sentences[0].voice == "quoting"
 
 
 INJECTION = (
@@ -95,6 +95,7 @@ def test_injection_in_an_excerpt_stays_quoted_data(settings):
         "internal colony instructions",
         [Hit(c, 1.0)],
         get_settings(settings, evidence_sentences_per_chunk=5),
+        embedder=FakeEmbedder(),
     )
     clean = build_messages("What was the colony?", [])
     msgs = build_messages("What was the colony?", ex)
