@@ -54,6 +54,11 @@ class QuestionOutcome:
     total_s: float | None = None
     load_s: float | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    # Answer selection (eval.selection); None where the metric does not apply.
+    gold_shown: bool | None = None
+    gold_lead: bool | None = None
+    short_match: bool | None = None
+    selector_at: dict[int, bool] | None = None
 
 
 @dataclass(frozen=True)
@@ -375,6 +380,34 @@ def latency(outcomes: Iterable[QuestionOutcome]) -> dict[str, float]:
     }
 
 
+def selection(outcomes: Sequence[QuestionOutcome]) -> dict[str, float]:
+    """Shares of questions (where each applies) showing / leading with a gold sentence, with a
+    matching short answer, and with a gold sentence in the selector's top 1/3/5.
+
+    Example::
+
+        >>> o = QuestionOutcome("q", "factual", True, False, gold_shown=True, gold_lead=False,
+        ...                     short_match=True, selector_at={1: False, 3: True, 5: True})
+        >>> selection([o])["gold_sentence_shown"], selection([o])["selector_gold_at_3"]
+        (1.0, 1.0)
+    """
+
+    def share(values) -> float:
+        vs = [bool(v) for v in values if v is not None]
+        return round(sum(vs) / len(vs), 4) if vs else 0.0
+
+    out = {
+        "gold_sentence_shown": share(o.gold_shown for o in outcomes),
+        "gold_sentence_lead": share(o.gold_lead for o in outcomes),
+        "short_answer_match": share(o.short_match for o in outcomes),
+    }
+    for k in (1, 3, 5):
+        out[f"selector_gold_at_{k}"] = share(
+            o.selector_at.get(k) if o.selector_at else None for o in outcomes
+        )
+    return out
+
+
 # --- all together -----------------------------------------------------------------------------------
 
 
@@ -406,6 +439,7 @@ def summarize(outcomes: Sequence[QuestionOutcome]) -> dict[str, float | int]:
         "refusal_rate_unanswerable": ru.value,
         "false_refusal_rate": fr.value,
         "answer_similarity": sim.value,
+        **selection(outcomes),
         "ttft_p50_s": lat["ttft_p50_s"],
         "total_p50_s": lat["total_p50_s"],
         "total_p95_s": lat["total_p95_s"],

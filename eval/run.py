@@ -29,8 +29,9 @@ from eval.metrics import (
     token_f1,
 )
 from eval.questions import Question
+from eval.selection import gold_shown, selector_gold_at, short_answer_match
 
-BASE_MODES = ("grounded", "extractive", "free")
+BASE_MODES = ("select", "grounded", "extractive", "free")
 GOLD_COVERAGE = 0.6  # same rule as retrieval evaluation: share of gold-quote characters present
 
 RETRIEVAL_PRESETS: dict[str, dict[str, Any]] = {
@@ -151,6 +152,36 @@ def _quoted_speaker_error(
     return None
 
 
+def judged_text(sentence: Any, citation: Any = None) -> str:
+    """What the judge reads for an answer sentence: a verbatim quote or short answer is read as
+    its author's quoted words, ``Author (Work, year)[, quoting X]: "..."``, as a reader sees it
+    under the author's name and source.
+
+    Example::
+
+        >>> from types import SimpleNamespace as NS
+        >>> s = NS(text="At present we know little.", author="Hillel H. Ticktin", flags=("quote",),
+        ...        voice="own", speaker=None)
+        >>> judged_text(s, NS(work="The Purges", year=None))
+        'Hillel H. Ticktin (The Purges): "At present we know little."'
+    """
+    flags = {str(f) for f in getattr(sentence, "flags", ())}
+    if not (sentence.author and flags & {"quote", "short-answer"}):
+        return sentence.text
+    who = sentence.author
+    if citation is not None:
+        year = getattr(citation, "year", None)
+        who += f" ({citation.work}, {year})" if year else f" ({citation.work})"
+    voice, speaker = getattr(sentence, "voice", None), getattr(sentence, "speaker", None)
+    if speaker and str(voice) in ("quoting", "epigraph"):
+        who += f", quoting {speaker}"
+    return f'{who}: "{sentence.text}"'
+
+
+def _is_short(sentence: Any) -> bool:
+    return "short-answer" in {str(f) for f in getattr(sentence, "flags", ())}
+
+
 def judge_answer(
     answer: Any, settings: Settings | None = None, *, nli=None
 ) -> list[SentenceJudgement]:
@@ -159,11 +190,14 @@ def judge_answer(
     by_n = {c.n: c for c in answer.citations}
     out: list[SentenceJudgement] = []
     for shown, sentences in ((True, answer.sentences), (False, answer.dropped)):
-        for sent in sentences:
+        for i, sent in enumerate(sentences):
             cited = [(by_n[n], citation_passage(by_n[n])) for n in sent.citations if n in by_n]
             passages = [p for _, p in cited]
+            # A short answer is copied from the sentence shown right after it: judge that claim.
+            source = sentences[i + 1] if _is_short(sent) and i + 1 < len(sentences) else sent
+            text = judged_text(source, cited[0][0] if cited else None)
             joint = (
-                judge(sent.text, passages, s, nli=nli)
+                judge(text, passages, s, nli=nli)
                 if passages
                 else Verdict(False, "cites no excerpt", "uncited")
             )
@@ -172,9 +206,9 @@ def judge_answer(
                 if len(passages) == 1:
                     precise = (joint.supported,)
                 elif joint.supported:
-                    alone = [judge(sent.text, [p], s, nli=nli).supported for p in passages]
+                    alone = [judge(text, [p], s, nli=nli).supported for p in passages]
                     without = [
-                        judge(sent.text, passages[:i] + passages[i + 1 :], s, nli=nli).supported
+                        judge(text, passages[:i] + passages[i + 1 :], s, nli=nli).supported
                         for i in range(len(passages))
                     ]
                     precise = tuple(a or not w for a, w in zip(alone, without, strict=True))
@@ -286,6 +320,14 @@ def outcome_for(
         total_s=total,
         load_s=timings.get("load_s"),
         timings=timings,
+        gold_shown=None
+        if not question.answerable
+        else not refused and gold_shown(question, answer),
+        gold_lead=None
+        if not question.answerable
+        else not refused and gold_shown(question, answer, lead=True),
+        short_match=short_answer_match(question, answer),
+        selector_at=selector_gold_at(question, answer),
     )
     record = {
         "refused": refused,
@@ -321,6 +363,11 @@ def outcome_for(
         "gold_cited": gold_cited,
         "similarity": round(outcome.similarity, 4),
         "token_f1": round(outcome.token_f1, 4),
+        "gold_sentence_shown": outcome.gold_shown,
+        "gold_sentence_lead": outcome.gold_lead,
+        "short_answer_match": outcome.short_match,
+        "selector_gold_at": outcome.selector_at,
+        "candidates": [list(c) for c in (getattr(answer, "candidates", ()) or ())[:5]],
         "timings": {k: round(float(v), 4) for k, v in timings.items() if _finite(v)},
         "wall_s": round(wall_s, 4) if wall_s is not None else None,
         "error": None,
