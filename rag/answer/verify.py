@@ -27,6 +27,7 @@ from rag.answer.select import Excerpt
 from rag.text.lexicon import NEGATIONS, fold, stem
 from rag.text.names import AuthorNames, find_authors, mentions, proper_name_stems
 from rag.text.tokens import content_words, normalise_for_match, numbers, words
+from rag.text.voices import Stance, Voice, claim_frame
 
 # --- support scoring ------------------------------------------------------------------------
 
@@ -304,11 +305,59 @@ def _units(excerpt: Excerpt) -> list[tuple[str, int, int]]:
     return units
 
 
-def _unit_speaker(excerpt: Excerpt, a: int, b: int) -> str | None:
-    for s, (sa, sb) in zip(excerpt.sentences, excerpt.offsets(), strict=True):
-        if sa == a and sb == b:
-            return s.speaker
-    return excerpt.quoted_speaker
+def _unit_voice(excerpt: Excerpt, a: int, b: int) -> tuple[Voice, str | None]:
+    """The voice and speaker of the unit ``[a, b)`` of an excerpt (a whole multi-sentence
+    excerpt speaks with its least own voice: any sentence not the author's decides)."""
+    inside = [
+        s
+        for s, (sa, sb) in zip(excerpt.sentences, excerpt.offsets(), strict=True)
+        if a <= sa and sb <= b
+    ]
+    for s in inside:
+        if s.voice not in (Voice.OWN, Voice.FOOTNOTE):
+            return s.voice, s.speaker
+        if s.speaker:  # a sentence with a quoted speaker but no voice recorded: a quotation
+            return Voice.QUOTING, s.speaker
+    return (Voice.OWN, None)
+
+
+_OTHER_VOICES = (Voice.QUOTING, Voice.REPORTING, Voice.REJECTING, Voice.EPIGRAPH)
+
+
+def voice_conflict(
+    claim: str, voice: Voice, speaker: str | None, unit_text: str, author: str
+) -> bool:
+    """Whether ``claim`` puts its supporting sentence's view in the wrong mouth.
+
+    A claim that gives the essay author a view (or no holder: shown under the author, it is
+    theirs) needs the author's own sentence, unless it says the author rejects or reports it;
+    a claim that gives someone else a view ("according to X", "X argues") needs a sentence
+    that gives X's words or view, not the author's account that merely mentions X.
+
+    Example::
+
+        >>> voice_conflict("Ticktin argues war caused the purges.", Voice.REJECTING, None,
+        ...                "The purges were a response to war.", "Hillel H. Ticktin")
+        True
+        >>> voice_conflict("Ticktin rejects the view that war caused the purges.", Voice.REJECTING,
+        ...                None, "The purges were a response to war.", "Hillel H. Ticktin")
+        False
+        >>> voice_conflict("According to Bukharin, the course was ruinous.", Voice.OWN, None,
+        ...                "Bukharin met Kamenev; the course was ruinous.", "Robert C. Tucker")
+        True
+    """
+    frame = claim_frame(claim)
+    by_author = frame.holder is None or mentions(author, frame.holder)
+    if by_author:
+        if frame.stance in (Stance.REJECTS, Stance.REPORTS):
+            return False
+        if voice == Voice.REJECTING:
+            return True
+        return voice in _OTHER_VOICES and not (speaker and mentions(claim, speaker))
+    holder = frame.holder or ""
+    if voice in _OTHER_VOICES:
+        return not ((speaker and mentions(speaker, holder)) or mentions(unit_text, holder))
+    return True
 
 
 def unnamed_names(claim: str, source: str, ignore: frozenset[str] = frozenset()) -> list[str]:
@@ -423,18 +472,22 @@ def _verify_once(
             _, _text, a, b = units[best[n0][1]]
             span = (n0, a, b)
             ex = by_n[n0]
-            speaker = _unit_speaker(ex, a, b)
+            voice, speaker = _unit_voice(ex, a, b)
+            quoted = voice in (Voice.QUOTING, Voice.EPIGRAPH)
             if (
-                speaker
+                quoted
+                and speaker
                 and ex.author in named
                 and not mentions(claim, speaker)
                 and "quot" not in claim.lower()
             ):
                 flags.append("speaker-as-author")
+            elif voice_conflict(claim, voice, speaker, ex.text[a:b], ex.author):
+                flags.append("wrong-voice")
             missing = unnamed_names(claim, f"{ex.chunk.header}\n{ex.chunk.text}", ignore)
             if missing:
                 flags.append("unnamed-entity")
-        refusing = {"unverbatim-quote", "speaker-as-author", "unnamed-entity"}
+        refusing = {"unverbatim-quote", "speaker-as-author", "unnamed-entity", "wrong-voice"}
         supported = bool(chosen) and not (refusing & set(flags))
         if not chosen:
             flags.append("unsupported")

@@ -247,6 +247,10 @@ REPORTING_VERBS = frozenset(
         "cites",
         "cited",
         "citing",
+        "call",
+        "calls",
+        "called",
+        "calling",
     ]
 )
 

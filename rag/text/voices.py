@@ -314,3 +314,77 @@ def passage_voices(
                     )
                 j -= 1
     return out
+
+
+# --- whose view a drafted sentence claims to give ---------------------------------------------
+
+
+class Stance(StrEnum):
+    """What a sentence says its holder does with a view."""
+
+    HOLDS = "holds"  # "X argues that...", "according to X, ..."
+    REJECTS = "rejects"  # "X rejects / dismisses / calls apologetic the view that..."
+    REPORTS = "reports"  # "X reports / notes / cites / summarises / quotes ..."
+    NONE = "none"  # no attribution: a plain statement (shown under an author, it is theirs)
+
+
+@dataclass(frozen=True)
+class ClaimFrame:
+    holder: str | None
+    stance: Stance
+
+
+_HOLD_VERBS = (
+    r"argues?|argued|holds?|held|believes?|believed|thinks?|thought|claims?|claimed|maintains?|"
+    r"maintained|contends?|contended|insists?|insisted|asserts?|asserted|sees?|saw|views?|"
+    r"regards?|regarded|considers?|considered|concludes?|concluded|says?|said|writes?|wrote|"
+    r"suggests?|suggested|explains?|explained|attributes?|attributed|calls?|called|describes?|"
+    r"described|emphasi[sz]es?|stresses|traces?|traced|finds?|found|sees"
+)
+_REJECT_VERBS = (
+    r"rejects?|rejected|dismisses|dismissed|denies|denied|disputes?|disputed|refutes?|refuted|"
+    r"criticises|criticizes|criticised|criticized|challenges?|challenged|opposes?|opposed|"
+    r"doubts?|doubted|questions?|questioned|calls? .{0,40}(?:apologetic|mistaken|a myth|wrong)"
+)
+_REPORT_VERBS = (
+    r"reports?|reported|notes?|noted|cites?|cited|quotes?|quoted|summari[sz]es?|summari[sz]ed|"
+    r"mentions?|mentioned|recounts?|recounted|describes how|relates?|related|surveys?|surveyed|"
+    r"discusses|discussed|presents?|presented|outlines?|outlined"
+)
+_FRAME_AFTER = re.compile(
+    rf"^\W*(?P<who>{_NAME}|[Hh]e|[Ss]he|[Tt]hey)(?:['’]s? (?:view|position|argument|account) is)?"
+    rf"\s+(?:\w+ly\s+|also\s+|further\s+)?(?P<verb>{_REJECT_VERBS}|{_REPORT_VERBS}|{_HOLD_VERBS})\b"
+)
+_FRAME_BEFORE = re.compile(
+    rf"^\W*(?:[Aa]ccording to|[Ii]n the view of|[Ff]or|[Aa]s) (?P<who>{_NAME})(?:['’]s (?:view|account|words))?\s*(?:puts it|says|writes|notes|argues)?,"
+)
+
+
+def claim_frame(claim: str) -> ClaimFrame:
+    """Whose view a drafted sentence gives, and with what stance.
+
+    Example::
+
+        >>> claim_frame("Ticktin argues the purges were a response to war.")
+        ClaimFrame(holder='Ticktin', stance=<Stance.HOLDS: 'holds'>)
+        >>> claim_frame("According to Bukharin, the policy was ruinous.").holder
+        'Bukharin'
+        >>> claim_frame("Ticktin dismisses the external-threat explanation as apologetic.").stance
+        <Stance.REJECTS: 'rejects'>
+        >>> claim_frame("The purges killed millions.")
+        ClaimFrame(holder=None, stance=<Stance.NONE: 'none'>)
+    """
+    m = _FRAME_BEFORE.search(claim)
+    if m:
+        return ClaimFrame(m.group("who"), Stance.HOLDS)
+    m = _FRAME_AFTER.search(claim)
+    if not m:
+        return ClaimFrame(None, Stance.NONE)
+    who = m.group("who")
+    who = None if who.lower() in {"he", "she", "they"} else who
+    verb = m.group("verb")
+    if re.fullmatch(_REJECT_VERBS, verb) or re.match(_REJECT_VERBS, verb):
+        return ClaimFrame(who, Stance.REJECTS)
+    if re.fullmatch(_REPORT_VERBS, verb):
+        return ClaimFrame(who, Stance.REPORTS)
+    return ClaimFrame(who, Stance.HOLDS)

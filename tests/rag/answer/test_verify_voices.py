@@ -1,0 +1,88 @@
+"""The verifier knows voices: real corpus passages, drafted sentences that put a view in the
+wrong mouth (a rejected view as the author's, an epigraph as the author's, "according to X"
+where X is only mentioned) are dropped with a flag that says why."""
+
+from __future__ import annotations
+
+import pytest
+
+from corpus.load import load_passages
+from corpus.settings import get_settings
+from rag.answer.select import EvidenceSentence, Excerpt
+from rag.answer.verify import verify_sentences
+from rag.retrieval.chunking import chunk_passages
+from rag.retrieval.search import Hit
+
+AUTHORS = (
+    ("Hillel H. Ticktin", ("Ticktin",)),
+    ("Alvin W. Gouldner", ("Gouldner",)),
+    ("Robert C. Tucker", ("Tucker",)),
+    ("Leon Trotsky", ("Trotsky",)),
+)
+
+
+@pytest.fixture(scope="module")
+def chunks():
+    return chunk_passages(load_passages(), get_settings())
+
+
+def excerpt_of(chunks, starts_with: str, n: int = 1) -> Excerpt:
+    """An excerpt holding the chunk sentence that starts with ``starts_with`` (and its voice)."""
+    for c in chunks:
+        for v in c.sentences:
+            if c.text[v.start : v.end].startswith(starts_with):
+                es = EvidenceSentence(
+                    c.text[v.start : v.end], v.start, v.end, 1.0, v.speaker, v.voice
+                )
+                return Excerpt(n, Hit(c, 1.0), (es,))
+    raise AssertionError(f"no sentence starts with {starts_with!r}")
+
+
+def verify(sentence: str, ex: Excerpt):
+    return verify_sentences([sentence], [ex], get_settings(), authors=AUTHORS)[0]
+
+
+def test_a_rejected_view_given_as_the_authors_own_is_dropped(chunks):
+    ex = excerpt_of(chunks, "There is a fifth theory")
+    v = verify(
+        "Ticktin argues that there was an external threat, the rise of Fascism and the problem "
+        "of Soviet weakness [1].",
+        ex,
+    )
+    assert not v.supported and "wrong-voice" in v.flags
+    plain = verify("There was an external threat: the rise of Fascism and Soviet weakness [1].", ex)
+    assert not plain.supported and "wrong-voice" in plain.flags
+
+
+def test_the_authors_own_verdict_on_it_still_verifies(chunks):
+    ex = excerpt_of(chunks, "This was an apologetic theory of the time")
+    v = verify("Ticktin calls it an apologetic theory of the time [1].", ex)
+    assert v.supported, v.flags
+
+
+def test_an_epigraph_given_to_the_essay_author_is_dropped(chunks):
+    ex = excerpt_of(chunks, '"The reconstructive philosopher does not stand in judgment')
+    v = verify(
+        "Gouldner says the reconstructive philosopher does not stand in judgment as the vanguard "
+        "of another class [1].",
+        ex,
+    )
+    assert not v.supported and {"wrong-voice", "speaker-as-author"} & set(v.flags)
+    named = verify(
+        "Raskin says the reconstructive philosopher does not stand in judgment as the vanguard "
+        "of another class [1].",
+        ex,
+    )
+    assert named.supported, named.flags
+
+
+def test_according_to_someone_only_mentioned_is_a_role_swap(chunks):
+    ex = excerpt_of(chunks, "In the final analysis, the purges were the final revenge")
+    v = verify(
+        "According to Bukharin, the purges were the final revenge of the bourgeoisie on the "
+        "revolution [1].",
+        ex,
+    )
+    assert not v.supported and {"wrong-voice", "unnamed-entity"} & set(v.flags)
+    own = verify("Ticktin holds that the purges were the final revenge of the bourgeoisie [1].", ex)
+    assert own.supported, own.flags
