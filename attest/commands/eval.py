@@ -2,6 +2,7 @@
 
 attest eval --questions FILE [--mode grounded extractive free ...] [--limit N] [--out DIR] [--json OUT]
 attest eval retrieval [--questions FILE] [-k 5] [--json OUT]
+attest eval voices [--labels FILE] [--misses]
 attest eval compare A.json B.json
 """
 
@@ -52,6 +53,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     r.add_argument("-k", type=int, default=5, metavar="N", help="cut-off rank (default 5)")
     r.add_argument("--json", type=Path, default=None, metavar="OUT", help="also write the figures")
     r.set_defaults(handler=run_retrieval)
+
+    v = evsub.add_parser(
+        "voices", help="per-voice precision/recall of sentence voices against hand labels"
+    )
+    v.add_argument(
+        "--labels",
+        type=Path,
+        default=PROJECT_ROOT / "eval" / "data" / "voices.jsonl",
+        metavar="FILE",
+        help="hand-labelled sentences (default: eval/data/voices.jsonl)",
+    )
+    v.add_argument("--misses", action="store_true", help="also list every wrong voice")
+    v.set_defaults(handler=run_voices)
 
     c = evsub.add_parser("compare", help="print the differences between two `--json` results")
     c.add_argument("a", type=Path, metavar="A.json")
@@ -114,4 +128,17 @@ def run_compare(args: argparse.Namespace) -> int:
 
     diff = compare(load_result(args.a), load_result(args.b))
     print(format_comparison(diff, str(args.a), str(args.b)))
+    return 0
+
+
+def run_voices(args: argparse.Namespace) -> int:
+    from corpus.load import load_passages
+    from eval.voices import evaluate_voices, format_voice_report
+
+    report = evaluate_voices(args.labels, load_passages(settings_from_args(args)))
+    print(format_voice_report(report))
+    if args.misses:
+        print()
+        for gold, pred, sentence in report.misses:
+            print(f"  {gold:>9} -> {pred:<9} {sentence}")
     return 0
