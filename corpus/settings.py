@@ -72,6 +72,24 @@ class Settings(BaseSettings):
         description="Writable folder for the index, the chat's temp files and reports.",
     )
     index_dir: Path | None = Field(None, description="Index folder; defaults to <data_dir>/index.")
+    user_corpus_dir: Path | None = Field(
+        None,
+        description="Folder of the texts added with `attest add` (or the chat's Add form): their "
+        "catalog.toml and texts/; defaults to <data_dir>/corpus. The corpus in corpus_dir is never "
+        "written; the works added here are listed after its own.",
+    )
+    add_max_bytes: int = Field(
+        20_000_000,
+        ge=1,
+        description="Largest file `attest add` (or the chat's Add form) accepts, in bytes. In the "
+        "chat a file must also fit max_upload_bytes.",
+    )
+    chat_corpus_edits: Literal["loopback", "on", "off"] = Field(
+        "loopback",
+        description="Whether the chat's Corpus tab may add and remove texts: 'loopback' = only "
+        "while the chat listens on this machine alone (127.0.0.1, ::1, localhost); 'on' = also "
+        "when it listens beyond it (then behind its login); 'off' = never.",
+    )
 
     # --- embeddings ---------------------------------------------------------------------
     embedding_model: str = Field(
@@ -215,12 +233,13 @@ class Settings(BaseSettings):
         description="Weights of the answer-sentence ranker (JSON from `attest train selector`); "
         "default: the ones shipped in rag/answer/models/selector.json.",
     )
-    select_min_score: float = Field(
-        0.2,
+    select_min_score: float | None = Field(
+        None,
         ge=0.0,
         le=1.0,
         description="Abstain when even the best candidate sentence is less likely than this to "
-        "answer (the ranker's probability; calibrated on the training set, never on dev).",
+        "answer (the ranker's probability). Default: the threshold `attest train selector` "
+        "calibrated on the training set (never on dev), stored with the ranker's weights.",
     )
     evidence_token_budget: int = Field(
         300,
@@ -350,7 +369,7 @@ class Settings(BaseSettings):
             out.append(bare)
         return tuple(out)
 
-    @field_validator("corpus_dir", "data_dir", "index_dir", mode="after")
+    @field_validator("corpus_dir", "data_dir", "index_dir", "user_corpus_dir", mode="after")
     @classmethod
     def _expand(cls, v: Path | None) -> Path | None:
         return v.expanduser() if v is not None else None
@@ -358,6 +377,13 @@ class Settings(BaseSettings):
     @property
     def resolved_index_dir(self) -> Path:
         return self.index_dir if self.index_dir is not None else self.data_dir / "index"
+
+    @property
+    def resolved_user_corpus_dir(self) -> Path:
+        """Where added texts live: ``user_corpus_dir``, else ``<data_dir>/corpus``."""
+        if self.user_corpus_dir is not None:
+            return self.user_corpus_dir
+        return self.data_dir / "corpus"
 
     @property
     def resolved_answer_mode(self) -> str:

@@ -84,7 +84,9 @@ def fit_cross_encoder(
             optim.zero_grad()
             step += 1
             if step % 50 == 0:
-                log(f"  step {step}/{steps} loss {loss.item():.3f} ({time.perf_counter() - started:.0f} s)")
+                log(
+                    f"  step {step}/{steps} loss {loss.item():.3f} ({time.perf_counter() - started:.0f} s)"
+                )
     model.eval()
     model.half()  # weights ship in half precision (small); loading casts them back
     ce.save(str(out))
@@ -96,12 +98,17 @@ def cross_scores(model_dir: str, groups, batch_size: int = 64) -> list[np.ndarra
     import torch
     from sentence_transformers import CrossEncoder
 
-    ce = CrossEncoder(model_dir, num_labels=1, device="cpu", model_kwargs={"torch_dtype": torch.float32})
+    ce = CrossEncoder(
+        model_dir, num_labels=1, device="cpu", model_kwargs={"torch_dtype": torch.float32}
+    )
     out = []
     for g in groups:
         pairs = [(g.question, c.text) for c in g.cands]
         out.append(
-            np.asarray(ce.predict(pairs, batch_size=batch_size, activation_fn=torch.nn.Identity()), dtype=np.float32)
+            np.asarray(
+                ce.predict(pairs, batch_size=batch_size, activation_fn=torch.nn.Identity()),
+                dtype=np.float32,
+            )
             if pairs
             else np.zeros(0, dtype=np.float32)
         )

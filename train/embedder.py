@@ -28,7 +28,11 @@ def embedder_pairs(questions, chunks) -> list[tuple[str, str]]:
             continue
         quotes = [quote for _f, quote in q.evidence]
         for c in chunks:
-            gold = [c.text[v.start : v.end] for v in c.sentences if overlaps_gold(c.text[v.start : v.end], quotes)]
+            gold = [
+                c.text[v.start : v.end]
+                for v in c.sentences
+                if overlaps_gold(c.text[v.start : v.end], quotes)
+            ]
             if gold:
                 pairs.append((q.question, c.indexed_text))
                 pairs.extend((q.question, g) for g in gold)
@@ -83,7 +87,9 @@ def fit_embedder(
             optim.zero_grad()
             step += 1
             if step % 20 == 0:
-                log(f"  step {step}/{steps} loss {loss.item():.3f} ({time.perf_counter() - started:.0f} s)")
+                log(
+                    f"  step {step}/{steps} loss {loss.item():.3f} ({time.perf_counter() - started:.0f} s)"
+                )
     model.eval()
     model.half()
     model.save(str(out))

@@ -18,11 +18,11 @@ from pathlib import Path
 import numpy as np
 
 from corpus.settings import Settings, get_settings
+from eval.gold import overlaps_gold
 from rag.answer.candidates import Candidate
 from rag.answer.features import FEATURES
 from rag.answer.ranker import DEFAULT_MODEL, LinearRanker
 from rag.answer.select import candidate_features
-from eval.gold import overlaps_gold
 
 SEED = 13
 # Chunks whose sentences are candidates (the pipeline uses the same number).
@@ -166,6 +166,10 @@ def train_selector(
         scores = [ranker.probabilities(g.x) for g in groups]
         for k in (1, 3, 5):
             figures[f"{name}_gold_at_{k}"] = round(gold_at(groups, scores, k), 3)
+    rows = abstention_inputs(train_questions, ranker, s, index=index, embedder=embedder)
+    min_score, rates = calibrate_min_score(rows)
+    figures["min_score"] = min_score
+    figures["train_abstention"] = rates
     figures["seconds"] = round(time.perf_counter() - t0, 1)
     ranker = _to_ranker(scaler, model, figures)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -175,3 +179,63 @@ def train_selector(
         "weights: " + ", ".join(f"{f}={w:+.2f}" for f, w in zip(FEATURES, ranker.coef, strict=True))
     )
     return figures
+
+
+# --- abstention threshold -------------------------------------------------------------------
+
+# Answerable training questions the threshold may refuse (the target false-refusal rate).
+FALSE_REFUSAL_BUDGET = 0.03
+
+
+def abstention_inputs(questions, ranker: LinearRanker, settings: Settings, *, index, embedder):
+    """Per training question: (answerable, refused by the other rules, best sentence's score)."""
+    from rag.answer.abstain import evidence_strength, missing_fact, routing_words
+    from rag.answer.candidates import candidates
+    from rag.answer.question import catalog_works, understand
+    from rag.answer.select import candidate_features
+    from rag.retrieval.search import retrieve
+
+    works = catalog_works(settings)
+    rows = []
+    for q in questions:
+        uq = understand(q.question, (), settings, works=works)
+        hits = retrieve(
+            uq.standalone, CANDIDATE_CHUNKS, settings=settings, index=index, embedder=embedder
+        )
+        cands = candidates(hits)
+        x = candidate_features(
+            uq.standalone, cands, embedder=embedder, index=index, asked_authors=uq.authors
+        )
+        probs = ranker.probabilities(x)
+        order = np.argsort(-probs, kind="stable")
+        ranked = [type("R", (), {"candidate": cands[i], "score": float(probs[i])})() for i in order]
+        strength = evidence_strength(
+            uq.standalone, hits, index=index, ignore_words=routing_words(uq, works)
+        )
+        other = strength.score < settings.abstain_threshold or missing_fact(uq.standalone, ranked)
+        rows.append((q.answerable, other, float(probs.max()) if len(probs) else 0.0))
+    return rows
+
+
+def calibrate_min_score(rows, budget: float = FALSE_REFUSAL_BUDGET) -> tuple[float, dict]:
+    """The highest threshold on the best sentence's score that refuses at most ``budget`` of
+    the answerable questions (counting those the other rules already refuse), and its rates.
+
+    Example::
+
+        >>> rows = [(True, False, 0.9), (True, False, 0.8), (False, False, 0.3), (False, True, 0.7)]
+        >>> calibrate_min_score(rows, 0.0)[0]
+        0.8
+    """
+    answerable = [r for r in rows if r[0]]
+    unanswerable = [r for r in rows if not r[0]]
+    best = (0.0, {})
+    for t in sorted({round(s, 4) for _a, _o, s in rows} | {0.0}):
+        false = sum(1 for _a, other, s in answerable if other or s < t) / max(1, len(answerable))
+        if false > budget:
+            break
+        refused = sum(1 for _a, other, s in unanswerable if other or s < t) / max(
+            1, len(unanswerable)
+        )
+        best = (t, {"false_refusal": round(false, 3), "refusal_unanswerable": round(refused, 3)})
+    return best

@@ -159,9 +159,11 @@ def missing_fact(question: str, ranked: Sequence) -> bool:
     )
 
 
-def should_abstain(question, hits, ranked, excerpts, works, settings, index, timings) -> bool:
+def should_abstain(
+    question, hits, ranked, excerpts, works, settings, index, timings, min_score: float = 0.0
+) -> bool:
     """Abstain when nothing was found, the key terms are not covered, the best sentence is
-    unlikely to answer (the selector's calibrated probability), or the asked-for number or date
+    unlikely to answer (its probability under ``min_score``), or the asked-for number or date
     is given nowhere. ``timings`` records the two strengths for evaluation."""
     if not excerpts:
         return True
@@ -172,6 +174,6 @@ def should_abstain(question, hits, ranked, excerpts, works, settings, index, tim
     timings["selector_top"] = round(top, 4)
     return (
         strength.score < settings.abstain_threshold
-        or top < settings.select_min_score
+        or top < min_score
         or missing_fact(question.standalone, ranked)
     )

@@ -229,7 +229,9 @@ SENTENCES_PER_AUTHOR = 2
 
 
 def _locate(excerpts: Sequence[Excerpt]) -> dict[tuple[str, int], tuple[Excerpt, int]]:
-    return {(ex.chunk.id, es.start): (ex, k) for ex in excerpts for k, es in enumerate(ex.sentences)}
+    return {
+        (ex.chunk.id, es.start): (ex, k) for ex in excerpts for k, es in enumerate(ex.sentences)
+    }
 
 
 def answer_authors(question: Question, ranked: Sequence[Ranked]) -> list[str]:

@@ -46,6 +46,7 @@ class _Run:
     started: float = field(default_factory=time.perf_counter)
     timings: dict[str, float] = field(default_factory=dict)
     ranked: list = field(default_factory=list)
+    min_score: float = 0.0
 
     def checkpoint(self) -> None:
         """Give up between stages once Stop is pressed: no stage runs for a reader who left."""
@@ -100,6 +101,11 @@ def _retrieve_and_select(run: _Run, s: Settings, authors, works, index, embedder
     must = C.answer_authors(q, ranked) if q.is_comparison or q.authors else ()
     excerpts = build_excerpts(ranked, s, must)
     run.ranked = ranked
+    run.min_score = (
+        s.select_min_score
+        if s.select_min_score is not None
+        else float(ranker.meta.get("min_score", 0.0))
+    )
     run.timings["evidence_s"] = time.perf_counter() - t
     run.checkpoint()
     return hits, ranked, excerpts
@@ -219,7 +225,7 @@ def _stages(
     hits, ranked, excerpts = _retrieve_and_select(run, s, authors, works, index, embedder)
     # 4. abstain when the evidence does not cover the question or no sentence answers it
     if mode != AnswerMode.FREE and should_abstain(
-        q, hits, ranked, excerpts, works_catalog, s, index, run.timings
+        q, hits, ranked, excerpts, works_catalog, s, index, run.timings, run.min_score
     ):
         yield _abstain(run, excerpts, mode)
         return

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from corpus.errors import InputError
 from corpus.settings import Settings, get_settings
-from rag.text.names import AuthorNames, detect_authors, find_authors, surname
+from rag.answer.followup import resolve_followup
+from rag.text.names import detect_authors
 
 
 @dataclass(frozen=True)
@@ -83,133 +84,6 @@ def is_comparison(text: str, authors: Sequence[str]) -> bool:
     if len(set(authors)) >= 2:
         return True
     return not authors and bool(_COMPARE_WORDS.search(text))
-
-
-_PRONOUNS = {
-    "he": "{name}",
-    "him": "{name}",
-    "his": "{name}'s",
-    "she": "{name}",
-    "her": "{name}'s",
-    "hers": "{name}'s",
-    "they": "{name}",
-    "them": "{name}",
-    "their": "{name}'s",
-}
-_PRONOUN_RE = re.compile(r"\b(he|him|his|she|her|hers|they|them|their)\b", re.I)
-_TOPIC_REF = re.compile(
-    r"\b(that|this|the same) (argument|view|claim|idea|point|thesis|explanation|account|position)\b",
-    re.I,
-)
-_WHAT_ABOUT = re.compile(r"^\s*(?:and\s+)?(?:what|how)\s+about\s+(.+?)\s*\??\s*$", re.I)
-
-
-def _join_names(names: Sequence[str]) -> str:
-    short = [surname(n) for n in names]
-    if len(short) <= 1:
-        return "".join(short)
-    return ", ".join(short[:-1]) + " and " + short[-1]
-
-
-_LEAD = (
-    "what why how who which when where does did do is was were according to think thinks thought "
-    "say says said write writes wrote argue argues argued explain explains believe believes "
-    "view views account of in"
-)
-_LEAD_WORDS = frozenset(_LEAD.split())
-
-
-def _topic(question: str, authors: AuthorNames) -> str:
-    """The previous question minus its question words, author names and reporting verbs.
-
-    Example::
-
-        >>> _topic("Why did Ticktin think the purges happened?", [("Hillel H. Ticktin", ["Ticktin"])])
-        'the purges happened'
-    """
-    text = question.strip().rstrip(" ?.!")
-    for name, aliases in authors:
-        for alias in sorted({name, *aliases}, key=len, reverse=True):
-            text = re.sub(
-                r"(?<![\w])" + re.escape(alias) + r"(?:'s|’s)?(?![\w])", " ", text, flags=re.I
-            )
-    words = text.split()
-    while words and words[0].lower().strip(",") in _LEAD_WORDS:
-        words.pop(0)
-    return " ".join(words) or question.strip().rstrip(" ?")
-
-
-def resolve_followup(text: str, history: Sequence[str], authors: AuthorNames) -> tuple[str, bool]:
-    """Rewrite a follow-up into a standalone question using the previous (standalone) question.
-
-    Rules: "what about X?" re-asks the previous question with X's name in place of the previous
-    author(s) (or about topic X for the same author); pronouns (he, his, they...) become the
-    previous author(s) when the question names none; "that argument", "this view"... get the
-    previous author and topic. Returns ``(standalone, was_rewritten)``.
-
-    Example::
-
-        >>> names = [("Leon Trotsky", ["Trotsky"]), ("Robert C. Tucker", ["Tucker"])]
-        >>> resolve_followup("What about Tucker?", ["Why did Trotsky think Stalin won?"], names)
-        ('Why did Tucker think Stalin won?', True)
-        >>> resolve_followup("Why did he oppose it?", ["What did Trotsky write about Kirov?"], names)
-        ('Why did Trotsky oppose it?', True)
-    """
-    if not history:
-        return text, False
-    previous = history[-1]
-    prev_authors = find_authors(previous, authors)
-    named = find_authors(text, authors)
-
-    m = _WHAT_ABOUT.match(text)
-    if m:
-        target = m.group(1)
-        target_authors = find_authors(target, authors)
-        if target_authors and prev_authors:
-            rewritten = previous
-            # Replace every alias of the previous author(s) by the new author's surname.
-            new = _join_names(target_authors)
-            for name, aliases in authors:
-                if name not in prev_authors:
-                    continue
-                for alias in sorted({name, *aliases}, key=len, reverse=True):
-                    rewritten = re.sub(
-                        r"(?<![\w])" + re.escape(alias) + r"(?![\w])", new, rewritten, flags=re.I
-                    )
-            # Several previous authors collapse into repeated names; keep the first.
-            rewritten = re.sub(rf"\b({re.escape(new)})(?:,? and \1)+\b", r"\1", rewritten)
-            return rewritten, True
-        if target_authors:
-            return f"{text.rstrip(' ?')}: {_topic(previous, authors)}?", True
-        if prev_authors:
-            return f"What does {_join_names(prev_authors)} say about {target.rstrip(' ?')}?", True
-        return f"{_topic(previous, authors)}: what about {target.rstrip(' ?')}?", True
-
-    rewritten = text
-    changed = False
-    if not named and prev_authors:
-        who = _join_names(prev_authors)
-        if _TOPIC_REF.search(rewritten):
-            rewritten = _TOPIC_REF.sub(
-                f"{who}'s argument (on: {_topic(previous, authors)})", rewritten, count=1
-            )
-            changed = True
-
-        plural_ok = len(prev_authors) > 1
-        for match in _PRONOUN_RE.finditer(rewritten):
-            word = match.group(1).lower()
-            if (word in {"they", "them", "their"}) != plural_ok:
-                # "they" after a one-author turn more likely means the Bolsheviks than the author.
-                continue
-            # Only the first reference: later ones may well be about someone else.
-            repl = _PRONOUNS[word].format(name=who)
-            rewritten = rewritten[: match.start()] + repl + rewritten[match.end() :]
-            changed = True
-            break
-    elif not named and _TOPIC_REF.search(text):
-        rewritten = _TOPIC_REF.sub(f"the argument (on: {_topic(previous, authors)})", text, count=1)
-        changed = True
-    return rewritten, changed
 
 
 def catalog_works(settings: Settings | None = None) -> tuple:

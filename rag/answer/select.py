@@ -274,4 +274,3 @@ def select_evidence(
         question, hits, embedder=embedder, index=index, asked_authors=asked_authors
     )
     return build_excerpts(ranked, settings, asked_authors)
-
