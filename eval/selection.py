@@ -30,7 +30,44 @@ _NUMBER_WORDS = {
     "hundred": "100", "thousand": "1000", "million": "1000000", "third": "1/3", "half": "1/2",
 }  # fmt: skip
 _STOP = frozenset(
-    ["a", "an", "the", "of", "in", "on", "at", "to", "for", "by", "and", "or", "but", "with", "from", "as", "is", "was", "were", "be", "been", "his", "her", "their", "its", "this", "that", "these", "those", "it", "he", "she", "they", "about", "around", "some"]
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "in",
+        "on",
+        "at",
+        "to",
+        "for",
+        "by",
+        "and",
+        "or",
+        "but",
+        "with",
+        "from",
+        "as",
+        "is",
+        "was",
+        "were",
+        "be",
+        "been",
+        "his",
+        "her",
+        "their",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "it",
+        "he",
+        "she",
+        "they",
+        "about",
+        "around",
+        "some",
+    ]
 )
 
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from eval.judge.lexicon import normalize_text
+from eval.judge.lexicon import STOPWORDS, normalize_text
 
 _NAME = r"[A-Z][\w'.-]*(?:\s+(?:[A-Z][\w'.-]*|de|von|van))*"
-_VIEW_VERBS = r"""argue[sd]?|contend(?:s|ed)?|claim(?:s|ed)?|believe[sd]?|think(?:s)?|thought|hold(?:s)?|held|maintain(?:s|ed)?|insist(?:s|ed)?|says?|said|writes?|wrote|conclude[sd]?|suggest(?:s|ed)?|assert(?:s|ed)?|state[sd]?|stress(?:es|ed)?|sees?|saw|treat(?:s|ed)?|reject(?:s|ed)?|find(?:s)?|found|calls?|called|predict(?:s|ed)?|explain(?:s|ed)?|describe[sd]?|consider(?:s|ed)?|regard(?:s|ed)?|views?|viewed|dismiss(?:es|ed)?|estimate[sd]?|emphasi[sz]e[sd]?|accept(?:s|ed)?|den(?:y|ies|ied)|attribute[sd]?|blame[sd]?|compare[sd]?|contrast(?:s|ed)?|liken(?:s|ed)?|present(?:s|ed)?|portray(?:s|ed)?|expect(?:s|ed)?|warn(?:s|ed)?|observe[sd]?|remark(?:s|ed)?|expressed|told|tells?|puts?|traces?|traced|links?|linked|sums? up|characteri[sz]e[sd]?|put it|doubt(?:s|ed)?|questions?"""
+_VIEW_VERBS = r"""argue[sd]?|interpret(?:s|ed)?|define[sd]?|agree[sd]?|assess(?:es|ed)?|reveal(?:s|ed)?|contend(?:s|ed)?|claim(?:s|ed)?|believe[sd]?|think(?:s)?|thought|hold(?:s)?|held|maintain(?:s|ed)?|insist(?:s|ed)?|says?|said|writes?|wrote|conclude[sd]?|suggest(?:s|ed)?|assert(?:s|ed)?|state[sd]?|stress(?:es|ed)?|sees?|saw|treat(?:s|ed)?|reject(?:s|ed)?|find(?:s)?|found|calls?|called|predict(?:s|ed)?|explain(?:s|ed)?|describe[sd]?|consider(?:s|ed)?|regard(?:s|ed)?|views?|viewed|dismiss(?:es|ed)?|estimate[sd]?|emphasi[sz]e[sd]?|accept(?:s|ed)?|den(?:y|ies|ied)|attribute[sd]?|blame[sd]?|compare[sd]?|contrast(?:s|ed)?|liken(?:s|ed)?|present(?:s|ed)?|portray(?:s|ed)?|expect(?:s|ed)?|warn(?:s|ed)?|observe[sd]?|remark(?:s|ed)?|expressed|told|tells?|puts?|traces?|traced|links?|linked|sums? up|characteri[sz]e[sd]?|put it|doubt(?:s|ed)?|questions?"""
 _REPORT_VERBS = r"""reports?|reported|notes?|noted|mentions?|mentioned|records?|recorded|recounts?|recounted|relates?|related|recalls?|recalled|documents?|documented|points? out|pointed out|gives?|gave|lists?|listed"""
 _QUOTE_VERBS = r"quotes?|quoted|cites?|cited|invokes?|invoked"
 
@@ -31,7 +31,8 @@ _RE_ACCORDING = re.compile(
     re.S,
 )
 _RE_SUBJECT = re.compile(
-    rf"^(?P<x>{_NAME}?)(?:'s?\s+(?:own\s+)?(?P<noun>[a-z]+(?:\s+[a-z]+){{0,2}}))?\s*,?\s+"
+    rf"^(?P<x>{_NAME}?(?:\s+and\s+{_NAME})?)(?:'s?\s+(?:own\s+)?(?P<noun>[a-z]+(?:\s+[a-z]+){{0,2}}))?"
+    rf"(?:\s*,\s*(?:in|on|at)\s+(?:their|his|her|the)\s+[\w\s-]{{1,30}}?,)?\s*,?\s+"
     rf"(?:(?:also|further|then|later|explicitly|even|rightly)\s+)?"
     rf"(?P<verb>{_REPORT_VERBS}|{_VIEW_VERBS})\b\s*(?:[,:]\s*)?(?:that\s+)?(?P<body>.+)$",
     re.S,
@@ -47,6 +48,46 @@ _RE_CITED_QUOTE = re.compile(
 )
 _REPORT_NOUNS = frozenset({"essay", "account", "article", "chapter", "text", "book", "report"})
 _PRONOUNS = frozenset({"he", "she", "they", "it", "this", "that", "these", "those", "who"})
+AUTHOR = "the author"  # the speaker of "The author/essay/chapter ... argues" and "He argues"
+_RE_PREAMBLE = re.compile(
+    r"^(?:(?:(?:yes|no)\s*[.,!:;]\s*)+|(?:the\s+)?answer(?:\s+to\s+(?:this|the)\s+question)?"
+    r"\s+is(?:\s*:?\s*(?:yes|no))?\s*[:,.]\s*|(?:according\s+to|based\s+on|in)\s+the\s+"
+    r"(?:provided\s+|given\s+|above\s+|cited\s+)?(?:excerpts?|passages?|texts?|essay|article)\s*,\s*)",
+    re.I,
+)
+_RE_AUTHOR_REF = re.compile(
+    r"^(?:the|this)\s+(?:author|writer|essay|article|chapter|text|excerpt|passage)"
+    r"(?:\s+(?:of|on|about)\s+(?:the\s+)?[\w' -]+?)?(?=\s+(?:also\s+)?(?:"
+    + _VIEW_VERBS
+    + "|"
+    + _REPORT_VERBS
+    + r")\b)",
+    re.I,
+)
+_VIEW_NOUNS = (
+    r"view|views|claim|idea|notion|theory|thesis|argument|picture|contention|assertion|"
+    r"explanation|interpretation|belief|position|assumption|doctrine|account"
+)
+_RE_REJECT = re.compile(
+    rf"^(?P<x>{_NAME})\s+(?:also\s+|explicitly\s+|firmly\s+)?"
+    r"(?:rejects|rejected|dismisses|dismissed|denies|denied|disputes|disputed|refutes|refuted|"
+    r"(?:does|did)\s+not\s+(?:accept|share|agree\s+with)|disagrees?\s+with|criticizes|"
+    r"criticises|criticized|criticised|is\s+critical\s+of)\s+"
+    rf"(?:(?:(?:the|a|an)\s+)?(?:(?P<y>{_NAME}?)(?:'s?)?\s+)?(?:[a-z-]+\s+){{0,2}}?"
+    rf"(?:{_VIEW_NOUNS})\s+(?:that|of)|that)\s+(?P<body>.+)$",
+    re.S,
+)
+_RE_TRAIL_ACCORDING = re.compile(
+    rf"^(?P<pre>.+?),?\s+according\s+to\s+(?:the\s+(?P<noun>\w+)\s+)?(?P<x>{_NAME})"
+    r"(?:'s?\s+(?P<noun2>\w+))?(?:\s+(?P<verb>\w+))?(?:\s*,\s*(?P<post>.+)|\s*[.!]?)$",
+    re.S,
+)
+_RE_CITING = re.compile(
+    rf"^(?P<x>{_NAME}),\s+(?:citing|quoting)\s+(?P<y>{_NAME}),\s+(?:{_VIEW_VERBS}|{_REPORT_VERBS})"
+    r"\s+(?:that\s+)?(?P<body>.+)$",
+    re.S,
+)
+_RE_LISTENER = re.compile(rf"^(?:{_NAME})\s+that\s+(?P<body>.+)$", re.S)
 
 
 @dataclass(frozen=True)
@@ -62,9 +103,10 @@ class Frame:
 def parse_frame(sentence: str) -> Frame:
     """Split an attribution frame off a sentence.
 
-    A pronoun subject ("He also mentions ...") names nobody the judge can check, so it is no
-    frame: the content alone is judged (the sentence that introduced the person is judged on
-    its own attribution).
+    An answer's preamble ("No, ...", "The answer is no: ...") is dropped. "The author/essay/
+    chapter ... argues" and a pronoun subject ("He also mentions ...": in an answer, the essay's
+    author) give the speaker :data:`AUTHOR`; "they", "it" and "this" name nobody, so there is no
+    frame and the content alone is judged (as the author's).
 
     Example::
 
@@ -74,13 +116,39 @@ def parse_frame(sentence: str) -> Frame:
         'view'
         >>> parse_frame('Leon Trotsky (The Soviet Thermidor, 1936), quoting Krupskaia: "If..."')
         Frame(speaker='Leon Trotsky', kind='quote', quoted='Krupskaia', body='"If..."')
-        >>> parse_frame("He also mentions the KGB figure.").speaker is None
-        True
+        >>> parse_frame("He also mentions the KGB figure.")
+        Frame(speaker='the author', kind='report', quoted=None, body='the KGB figure.')
+        >>> parse_frame("No. Trotsky rejects the Pravda claim that exploitation has ended.")
+        Frame(speaker='Trotsky', kind='reject', quoted='Pravda', body='exploitation has ended.')
+        >>> parse_frame("Ten million died, according to the figures Gouldner cites.")
+        Frame(speaker='Gouldner', kind='report', quoted=None, body='Ten million died.')
     """
-    frame = _parse_frame(normalize_text(sentence))
-    if frame.speaker and frame.speaker.lower() in _PRONOUNS:
-        return Frame(None, None, None, normalize_text(sentence))
+    s = _RE_PREAMBLE.sub("", normalize_text(sentence), count=1)
+    s = s[:1].upper() + s[1:]
+    m = _RE_AUTHOR_REF.match(s)
+    if m:
+        frame = _parse_frame("Author" + s[m.end() :])
+        if frame.speaker == "Author":
+            return Frame(AUTHOR, frame.kind, frame.quoted, frame.body)
+    frame = _parse_frame(s)
+    if frame.speaker and frame.speaker.lower() in {"he", "she"}:
+        return Frame(AUTHOR, frame.kind, frame.quoted, frame.body)
+    if frame.speaker and (
+        frame.speaker.lower() in _PRONOUNS or frame.speaker.split()[0].lower() in STOPWORDS
+    ):
+        return Frame(None, None, None, s)
     return frame
+
+
+def is_author(speaker: str | None, author: str) -> bool:
+    """Whether a frame's speaker is the passage's author (:data:`AUTHOR` always is).
+
+    Example::
+
+        >>> is_author(AUTHOR, "Leon Trotsky"), is_author("Trotsky", "Leon Trotsky")
+        (True, True)
+    """
+    return speaker == AUTHOR or same_person(speaker, author)
 
 
 def _parse_frame(s: str) -> Frame:
@@ -91,9 +159,11 @@ def _parse_frame(s: str) -> Frame:
         if m.group("y"):
             return Frame(m.group("x"), "quote", m.group("y").strip(), m.group("body"))
         return Frame(m.group("x"), "view", None, m.group("body"))
-    m = _RE_QUOTES.match(s)
-    if m and m.group("x") and m.group("y"):
-        return Frame(m.group("x"), "quote", m.group("y"), m.group("body"))
+    for rx, kind in ((_RE_QUOTES, "quote"), (_RE_CITING, "quote"), (_RE_REJECT, "reject")):
+        m = rx.match(s)
+        if m and m.group("x") and (m.group("y") or kind == "reject"):
+            y = re.sub(r"'s?$", "", m.group("y") or "") or None
+            return Frame(m.group("x"), kind, y, m.group("body"))
     m = _RE_ACCORDING.match(s)
     # "In Russia, ..." is no frame; "In Trotsky's view, ..." and "For Gouldner, ..." are.
     bare_in = m is not None and m.group("lead") == "In" and not m.group("poss")
@@ -101,6 +171,9 @@ def _parse_frame(s: str) -> Frame:
         noun = (m.group("noun") or "").lower()
         kind = "report" if noun in _REPORT_NOUNS else "view"
         return Frame(m.group("x"), kind, None, m.group("body"))
+    m = _RE_TRAIL_ACCORDING.match(s)
+    if m:
+        return _trailing_according(m)
     m = _RE_SUBJECT.match(s)
     if m and m.group("x"):
         return _subject_frame(m)
@@ -112,16 +185,35 @@ def _parse_frame(s: str) -> Frame:
     return Frame(None, None, None, s)
 
 
+def _trailing_according(m: re.Match[str]) -> Frame:
+    """ "C, according to X[, C2]" and "C, according to the figures X cites"."""
+    nouns = {(m.group("noun") or "").lower(), (m.group("noun2") or "").lower()}
+    verb = (m.group("verb") or "").lower()
+    report = bool(nouns & (_REPORT_NOUNS | {"figures", "figure", "data", "sources"}))
+    report = report or bool(verb and re.fullmatch(rf"{_REPORT_VERBS}|{_QUOTE_VERBS}", verb))
+    body = m.group("pre").rstrip(",") + (" " + m.group("post") if m.group("post") else ".")
+    return Frame(m.group("x"), "report" if report else "view", None, body)
+
+
 def _subject_frame(m: re.Match[str]) -> Frame:
     """The frame of "X [also] <verb> [that] C" and "X's <noun> <verb> C"."""
     verb = m.group("verb").lower()
     noun = (m.group("noun") or "").lower()
     kind = "report" if re.fullmatch(_REPORT_VERBS, verb) or noun in _REPORT_NOUNS else "view"
     body = m.group("body")
+    lm = _RE_LISTENER.match(body)
+    if lm and verb in {"told", "tells", "tell"}:
+        body = lm.group("body")  # "X told Nikolaevskii that C": C is X's
     if noun and noun not in _REPORT_NOUNS and noun not in {"view", "views"}:
         # "Gouldner's internal colonialism thesis sees ..." -> the noun is content.
         body = f"{noun} {verb} {body}"
     return Frame(m.group("x"), kind, None, body)
+
+
+def _head(name: str) -> str:
+    """A source's head: "Czarist Police Description of Stalin, May 1, 1904" -> "Czarist Police
+    Description" (such a source is not Stalin)."""
+    return re.split(r",|\s+of\s+", name)[0].strip()
 
 
 def name_keys(name: str) -> set[str]:
@@ -143,11 +235,12 @@ def same_person(a: str | None, b: str | None) -> bool:
 
         >>> same_person("Gouldner", "Alvin W. Gouldner"), same_person("Trotsky", "Leon Trotsky's")
         (True, True)
-        >>> same_person("Tucker", "T. H. Rigby")
-        False
+        >>> same_person("Tucker", "T. H. Rigby"), same_person("Stalin", "Police Description of Stalin")
+        (False, False)
     """
     if not a or not b:
         return False
+    a, b = _head(a), _head(b)
     ka, kb = name_keys(a), name_keys(b)
     if not ka or not kb:
         return False

@@ -43,11 +43,58 @@ FRAME_WORDS = word_set(
     "suggests suggested assert asserts asserted state states stated stress stresses stressed "
     "note notes noted report reports reported mention mentions mentioned cite cites cited quote "
     "quotes quoted observe observes observed remark remarks remarked describe describes "
-    "described explain explains explained call calls called see sees saw treat treats treated "
+    "described explain explains explained call calls called calling see sees saw treat treats treated "
     "find finds found consider considers considered regard regards regarded estimate estimates "
     "estimated predict predicts predicted point points tell tells told record records recorded "
-    "relate relates related recount recounts recounted"
+    "relate relates related recount recounts recounted agree agrees agreed"
 )
+# Irregular past forms, so that "took" finds "take" and "saw" finds "see".
+_IRREGULAR = {
+    "took": "take",
+    "taken": "take",
+    "saw": "see",
+    "seen": "see",
+    "gave": "give",
+    "given": "give",
+    "made": "make",
+    "held": "hold",
+    "led": "lead",
+    "fell": "fall",
+    "fallen": "fall",
+    "rose": "rise",
+    "risen": "rise",
+    "grew": "grow",
+    "grown": "grow",
+    "began": "begin",
+    "begun": "begin",
+    "drove": "drive",
+    "driven": "drive",
+    "wrote": "write",
+    "written": "write",
+    "told": "tell",
+    "brought": "bring",
+    "sent": "send",
+    "won": "win",
+    "lost": "lose",
+    "shot": "shoot",
+    "fought": "fight",
+    "built": "build",
+    "kept": "keep",
+    "met": "meet",
+    "paid": "pay",
+    "ran": "run",
+    "sold": "sell",
+    "stood": "stand",
+    "thought": "think",
+    "chose": "choose",
+    "chosen": "choose",
+    "knew": "know",
+    "known": "know",
+    "spoke": "speak",
+    "spoken": "speak",
+    "broke": "break",
+    "broken": "break",
+}
 
 _QUOTE_CHARS = str.maketrans(
     {
@@ -127,8 +174,12 @@ def stem(word: str) -> str:
 
         >>> [stem(w) for w in ["purges", "killed", "collectivization", "studies", "freely"]]
         ['purg', 'kill', 'collectiviz', 'study', 'free']
+        >>> stem("took") == stem("take")
+        True
     """
     w = word.lower()
+    if w in _IRREGULAR:
+        return stem(_IRREGULAR[w])
     if len(w) <= 3 or not w.isalpha():
         return w
     for suffix, repl in _SUFFIXES:
@@ -193,3 +244,20 @@ def quoted_strings(text: str) -> list[str]:
     """
     t = normalize_text(text)
     return [(m.group(1) or m.group(2)).strip() for m in _QUOTED.finditer(t)]
+
+
+def one_edit(a: str, b: str) -> bool:
+    """Whether ``a`` becomes ``b`` by one inserted, deleted or changed letter (possessive aside).
+
+    Example::
+
+        >>> one_edit("khrushchev's", "krushchev"), one_edit("stalin", "lenin")
+        (True, False)
+    """
+    a, b = re.sub(r"'s?$", "", a), re.sub(r"'s?$", "", b)
+    if a == b or abs(len(a) - len(b)) > 1:
+        return a == b
+    i = 0
+    while i < min(len(a), len(b)) and a[i] == b[i]:
+        i += 1
+    return a[i + 1 :] == b[i + 1 :] or a[i + 1 :] == b[i:] or a[i:] == b[i + 1 :]

@@ -1,7 +1,9 @@
 """Tokens annotated for the polarity rule: stem, negation scope and direction.
 
 A token is *negated* when it falls within ``_NEGATION_SCOPE`` tokens after a negation word
-(not, no, never, n't, without, fails ...), the scope stopping at punctuation or "but"/"and"/"yet".
+(not, no, never, n't, without, fails ...), the scope stopping at punctuation, "but"/"and"/"yet",
+a new clause ("that"/"which"/"who") or a copula after the negated words ("is", "was").
+"not merely/only/simply/just/so much" is contrast, not negation.
 Its *direction* is that of a direction word (more/less, rose/declined ...) among the
 ``_DIRECTION_WINDOW`` tokens before it.
 """
@@ -28,8 +30,13 @@ _DOWN = word_set(
 )
 DIRECTION = {w: "up" for w in _UP} | {w: "down" for w in _DOWN}
 
-_SCOPE_BREAK = frozenset([",", ";", ":", ".", "!", "?", "(", ")", '"', "-", "but", "and", "yet"])
+_SCOPE_BREAK = frozenset(
+    [",", ";", ":", ".", "!", "?", "(", ")", '"', "-", "but", "and", "yet", "that", "which", "who"]
+)
 _NEGATION_SCOPE = 8
+_COPULA = frozenset(["is", "was", "are", "were"])
+# "not merely / only / simply / just / so much" contrasts, it does not deny.
+_FOCUS = [["merely"], ["only"], ["simply"], ["just"], ["so"]]
 _DIRECTION_WINDOW = 2
 
 
@@ -57,12 +64,12 @@ def annotate(text: str) -> list[Tok]:
     out: list[Tok] = []
     scope = 0
     for i, t in enumerate(toks):
-        if t in _SCOPE_BREAK:
-            scope = 0
+        if t in _SCOPE_BREAK or (t in _COPULA and 0 < scope < _NEGATION_SCOPE):
+            scope = 0  # "does not tolerate factions is a myth": the scope ends at the copula
         negated = scope > 0
         if scope > 0:
             scope -= 1
-        if t in NEGATIONS:
+        if t in NEGATIONS and not (t == "not" and toks[i + 1 : i + 2] in _FOCUS):
             scope = _NEGATION_SCOPE
         direction = None
         for j in range(max(0, i - _DIRECTION_WINDOW), i):

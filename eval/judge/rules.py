@@ -7,6 +7,8 @@ Applied in order, the first failing rule giving the verdict:
 * ``entity``   -- every capitalised word after the first occurs in the evidence (or is a name the
   frame or passages allow);
 * ``empty``    -- the sentence has at least one content word;
+* ``negation`` -- a word that denies by its prefix ("impossible", "unreliable", "false") is in
+  the evidence too;
 * ``negation`` -- every content word found is found at least once with the same negation status;
 * ``direction``-- a direction word is matched by one of the same direction, never only by the
   opposite one;
@@ -28,6 +30,7 @@ from eval.judge.lexicon import (
     FRAME_WORDS,
     STOPWORDS,
     normalize_text,
+    one_edit,
     quoted_strings,
     split_into_sentences,
     stem,
@@ -64,7 +67,9 @@ def content_check(body: str, ev: Evidence, min_coverage: float) -> Verdict:
         return failed
     if not content:
         return Verdict(False, "the sentence makes no checkable claim", "empty")
-    return _coverage_and_polarity(content, body_toks, evidence, min_coverage)
+    return _denying_rule(content, evidence) or _coverage_and_polarity(
+        content, body_toks, evidence, min_coverage
+    )
 
 
 def is_content(word: str) -> bool:
@@ -144,7 +149,32 @@ def _entity_rule(
             full_stems = [stem(t) for t in tokens(full)]
         if any(stems_match(stem(lw), s) for s in full_stems):
             continue
+        if len(lw) >= 6 and any(one_edit(lw, t) for t in set(tokens(full)) if len(t) >= 6):
+            continue  # a spelling variant: Khrushchev / Krushchev
         return Verdict(False, f"names {w}, who is not in the passage", "entity")
+    return None
+
+
+# Words that deny by their prefix ("impossible" = not possible): the passage must say them too.
+_DENYING = re.compile(
+    r"^(?:un(?!der|ion|it|iv|iq|if)[a-z]{4,}|(?:im|in|ir|il)[a-z]{3,}(?:ible|able)|"
+    r"in(?:correct|accurate|adequate|sufficient|effective|consistent|valid)\w*|"
+    r"non[a-z-]{4,}|false|untrue|wrong|mistaken)$"
+)
+
+
+def _denying_rule(content: Sequence[Tok], evidence: Sequence[Tok]) -> Verdict | None:
+    """A word that denies by its prefix ("impossible", "unreliable") must be in the evidence.
+
+    Example::
+
+        >>> from eval.judge.polarity import annotate
+        >>> _denying_rule(annotate("building socialism is impossible"), annotate("we can build it")).rule
+        'negation'
+    """
+    for c in content:
+        if _DENYING.match(c.word) and not any(stems_match(c.stem, a.stem) for a in evidence):
+            return Verdict(False, f'says "{c.word}", which the passage does not say', "negation")
     return None
 
 

@@ -41,6 +41,8 @@ def find_quote_spans(text: str, speaker: str | None) -> tuple[QuoteSpan, ...]:
 
         >>> find_quote_spans('He wrote: "We won." Then he left.', "Lenin")
         (QuoteSpan(start=10, end=19, speaker='Lenin'),)
+        >>> find_quote_spans('He wrote: "We won. … And then', "Lenin")
+        (QuoteSpan(start=10, end=29, speaker='Lenin'),)
     """
     spans = []
     for m in re.finditer(
@@ -48,4 +50,9 @@ def find_quote_spans(text: str, speaker: str | None) -> tuple[QuoteSpan, ...]:
         text,
     ):
         spans.append(QuoteSpan(m.start(), m.end(), speaker))
+    last = spans[-1].end if spans else 0
+    opened = re.search(r"(?:(?<=\s)|(?<=^)|(?<=:))[\"“](?=\w|\.\.\.)", text[last:])
+    if opened and not re.search(r"[\"”]", text[last + opened.end() :]):
+        # An excerpt cut inside a quotation: the quotation runs to the end.
+        spans.append(QuoteSpan(last + opened.start(), len(text), speaker))
     return tuple(spans)

@@ -6,7 +6,14 @@ import pytest
 
 from corpus.passage import QuoteSpan
 from eval.judge import JudgePassage, find_quote_spans, judge, numbers_in, parse_frame, stem
-from eval.validation import RELIABLE_ACCURACY, format_validation, load_validation, validate_judge
+from eval.validation import (
+    RELIABLE_ACCURACY,
+    TARGET,
+    format_breakdown,
+    format_validation,
+    load_validation,
+    validate_judge,
+)
 
 GOULDNER_NOCK = (
     "While Stalin's crimes clearly placed him in the super-criminal class, it never occurred to "
@@ -35,9 +42,13 @@ def test_validation_file_is_large_and_balanced():
 def test_judge_meets_its_floor_on_the_validation_file():
     v = validate_judge()
     print(format_validation(v))  # printed every run, as the brief asks
-    assert v.n >= 60
+    print(format_breakdown(v))
+    assert v.n >= 280
     assert v.accuracy >= RELIABLE_ACCURACY
-    assert v.precision >= 0.9  # a judge that calls unsupported claims supported is worse
+    assert v.precision >= TARGET  # a judge that calls unsupported claims supported is worse
+    assert v.distortion_recall >= TARGET  # share of distortions judged unsupported
+    # The 110 original pairs stay at least as good as before the voices rules (0.973).
+    assert v.subsets["judge_validation.jsonl"]["accuracy"] >= 0.973
 
 
 def _p(text, author="Alvin W. Gouldner", speaker=None):
