@@ -22,11 +22,9 @@ from eval.gold import overlaps_gold
 from rag.answer.candidates import Candidate
 from rag.answer.features import FEATURES
 from rag.answer.ranker import DEFAULT_MODEL, LinearRanker
-from rag.answer.select import candidate_features
+from rag.answer.select import candidate_features, retrieve_candidates
 
 SEED = 13
-# Chunks whose sentences are candidates (the pipeline uses the same number).
-CANDIDATE_CHUNKS = 8
 
 
 @dataclass
@@ -46,7 +44,6 @@ def build_groups(questions, settings: Settings, *, index, embedder, log=print) -
     """Candidates, features and labels for every answerable question."""
     from rag.answer.candidates import candidates
     from rag.answer.question import catalog_works, understand
-    from rag.retrieval.search import retrieve
 
     works = catalog_works(settings)
     groups: list[Group] = []
@@ -55,9 +52,7 @@ def build_groups(questions, settings: Settings, *, index, embedder, log=print) -
         if not q.answerable:
             continue
         uq = understand(q.question, (), settings, works=works)
-        hits = retrieve(
-            uq.standalone, CANDIDATE_CHUNKS, settings=settings, index=index, embedder=embedder
-        )
+        hits = retrieve_candidates(uq, settings, index=index, embedder=embedder)
         cands = candidates(hits)
         x = candidate_features(
             uq.standalone, cands, embedder=embedder, index=index, asked_authors=uq.authors
@@ -192,16 +187,13 @@ def abstention_inputs(questions, ranker: LinearRanker, settings: Settings, *, in
     from rag.answer.abstain import evidence_strength, missing_fact, routing_words
     from rag.answer.candidates import candidates
     from rag.answer.question import catalog_works, understand
-    from rag.answer.select import candidate_features
-    from rag.retrieval.search import retrieve
+    from rag.answer.select import candidate_features, retrieve_candidates
 
     works = catalog_works(settings)
     rows = []
     for q in questions:
         uq = understand(q.question, (), settings, works=works)
-        hits = retrieve(
-            uq.standalone, CANDIDATE_CHUNKS, settings=settings, index=index, embedder=embedder
-        )
+        hits = retrieve_candidates(uq, settings, index=index, embedder=embedder)
         cands = candidates(hits)
         x = candidate_features(
             uq.standalone, cands, embedder=embedder, index=index, asked_authors=uq.authors

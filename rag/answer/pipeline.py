@@ -17,7 +17,13 @@ from rag.answer import compose as C
 from rag.answer.abstain import should_abstain
 from rag.answer.draft import is_complete, parse_markers, split_draft
 from rag.answer.question import Question, catalog_works, history_questions, names_of, understand
-from rag.answer.select import Excerpt, Ranked, build_excerpts, rank_candidates
+from rag.answer.select import (
+    Excerpt,
+    Ranked,
+    build_excerpts,
+    rank_candidates,
+    retrieve_candidates,
+)
 from rag.answer.types import Answer, AnswerMode, Draft, Flag, Status
 from rag.answer.verify import verify_sentences
 from rag.answer.write import build_messages, stream_draft
@@ -75,19 +81,9 @@ class _Run:
 
 def _retrieve_and_select(run: _Run, s: Settings, authors, works, index, embedder):
     """Stages 2-3: the chunks that may answer, their sentences ranked, the cited excerpts."""
-    from rag.retrieval.search import retrieve
-
     q = run.question
     t = time.perf_counter()
-    hits = retrieve(
-        q.standalone,
-        max(s.candidate_chunks, s.retrieval_k),
-        authors=list(authors) if authors else None,
-        works=list(works) if works else None,
-        settings=s,
-        index=index,
-        embedder=embedder,
-    )
+    hits = retrieve_candidates(q, s, index=index, embedder=embedder, authors=authors, works=works)
     run.timings["retrieve_s"] = time.perf_counter() - t
     run.checkpoint()
     t = time.perf_counter()

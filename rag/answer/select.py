@@ -205,6 +205,23 @@ def rank_candidates(
     return [Ranked(cands[i], float(probs[i])) for i in order]
 
 
+def retrieve_candidates(question, settings: Settings, *, index, embedder, authors=None, works=None):
+    """The chunks whose sentences are candidates: ``candidate_chunks`` of them (at least
+    ``retrieval_k``), as many again for each further author a comparison names."""
+    from rag.retrieval.search import retrieve
+
+    per_author = len(question.authors) if question.is_comparison and question.authors else 1
+    return retrieve(
+        question.standalone,
+        max(settings.candidate_chunks, settings.retrieval_k) * per_author,
+        authors=list(authors) if authors else None,
+        works=list(works) if works else None,
+        settings=settings,
+        index=index,
+        embedder=embedder,
+    )
+
+
 # --- excerpts -------------------------------------------------------------------------------
 
 
