@@ -17,6 +17,8 @@ from collections.abc import Iterable, Sequence
 from corpus.cite import format_citation, locator
 from lookup.library import LookupResponse, LookupResult, ReaderPage, WorkRow
 from rag.answer.types import Answer, AnswerSentence, Citation
+from rag.text.names import surname
+from rag.text.voices import voice_phrase
 from ui.turn import Turn
 
 __all__ = [
@@ -60,13 +62,43 @@ def author_class(author: str | None) -> str:
     return f"ac{slot % len(AUTHOR_COLOURS)}"
 
 
-@functools.lru_cache(maxsize=1)
+_COLOUR_SOURCES: list = []  # settings of the apps built in this process (see below)
+
+
+def use_catalog_colours(settings) -> None:  # type: ignore[no-untyped-def]
+    """Give the authors of ``settings``' catalog colours too, following it as texts are added:
+    after the configured catalog's authors come those of each app's catalog, in order."""
+    _colour_sources()
+    if settings not in _COLOUR_SOURCES:
+        _COLOUR_SOURCES.append(settings)
+
+
+def _colour_sources() -> list:
+    from corpus.settings import get_settings
+
+    if not _COLOUR_SOURCES:
+        _COLOUR_SOURCES.append(get_settings())
+    return _COLOUR_SOURCES
+
+
 def _catalog_authors() -> tuple[str, ...]:
+    from corpus.user import corpus_stamp
+
+    _colour_sources()
+    names: dict[str, None] = {}
+    for settings in tuple(_COLOUR_SOURCES):
+        names.update(dict.fromkeys(_authors_of(corpus_stamp(settings), settings)))
+    return tuple(names)
+
+
+@functools.lru_cache(maxsize=16)
+def _authors_of(stamp: tuple, settings) -> tuple[str, ...]:  # type: ignore[no-untyped-def]
     from corpus.catalog import load_catalog
     from corpus.errors import AttestError
 
+    del stamp  # cache key only
     try:
-        return tuple(a.name for a in load_catalog(verify=False).authors)
+        return tuple(a.name for a in load_catalog(settings, verify=False).authors)
     except AttestError:
         return ()
 
@@ -223,10 +255,63 @@ def _markers(s: AnswerSentence, by_n: dict[int, Citation], turn_no: int) -> str:
     return "".join(out)
 
 
+def _flags(s: AnswerSentence) -> set[str]:
+    return {str(f) for f in s.flags}
+
+
 def _sentence_html(s: AnswerSentence, by_n: dict[int, Citation], turn_no: int) -> str:
+    """One sentence: a verbatim quote in quotation marks, led by whose voice it gives when that
+    is not the author's own (``Tucker, summarising Deutscher's view:``); a drafted sentence as
+    written."""
+    marks = _markers(s, by_n, turn_no)
+    if "quote" in _flags(s):
+        phrase = voice_phrase(s.voice, s.speaker, s.author or "") if s.voice else None
+        label = f'<span class="voice">{esc(phrase)}:</span> ' if phrase else ""
+        kind = esc(str(s.voice or "own"))
+        return (
+            f'<span class="sent quote v-{kind}">{label}<q>{esc(sanitize_model_text(s.text))}</q>'
+            f"{marks}</span>"
+        )
+    return f'<span class="sent">{esc(sanitize_model_text(s.text))}{marks}</span>'
+
+
+def _lead_html(s: AnswerSentence, by_n: dict[int, Citation], turn_no: int) -> str:
+    """The short answer: the asked-for fact (or who said it), copied, with its source."""
+    who = esc(surname(s.author)) if s.author else ""
     return (
-        f'<span class="sent">{esc(sanitize_model_text(s.text))}{_markers(s, by_n, turn_no)}</span>'
+        f'<p class="lead"><strong>{esc(sanitize_model_text(s.text))}</strong>'
+        f'<span class="lead-who"> — {who}</span>{_markers(s, by_n, turn_no)}</p>'
     )
+
+
+def _author_blocks(sents: Sequence[AnswerSentence], by_n: dict[int, Citation], turn_no: int) -> str:
+    """The sentences grouped by author: one block for one author; for several, a compare view
+    with a column per author (stacked on a narrow screen)."""
+    groups: dict[str | None, list[AnswerSentence]] = {}
+    for s in sents:
+        groups.setdefault(_sentence_author(s, by_n), []).append(s)
+    if not groups:
+        return ""
+    if len(groups) == 1:
+        ((author, group),) = groups.items()
+        works = sorted({by_n[n].work for s in group for n in s.citations if n in by_n})
+        byline = ""
+        if author:
+            text = esc(author) + (f" — {esc('; '.join(works))}" if works else "")
+            byline = f'<div class="byline {author_class(author)}">{text}</div>'
+        body = " ".join(_sentence_html(s, by_n, turn_no) for s in group)
+        return f'{byline}<p class="answer-text">{body}</p>'
+    columns = []
+    for author, group in groups.items():
+        works = sorted({by_n[n].work for s in group for n in s.citations if n in by_n})
+        label = esc(author or "Across the essays")
+        sub = f'<span class="works">{esc("; ".join(works))}</span>' if works else ""
+        body = "".join(f"<p>{_sentence_html(s, by_n, turn_no)}</p>" for s in group)
+        columns.append(
+            f'<section class="author-block {author_class(author)}"><h4>'
+            f'<span class="author">{label}</span>{sub}</h4>{body}</section>'
+        )
+    return f'<div class="compare" data-columns="{len(columns)}">{"".join(columns)}</div>'
 
 
 def split_verified(answer: Answer) -> tuple[list[AnswerSentence], list[AnswerSentence]]:
@@ -261,27 +346,10 @@ def render_answer(answer: Answer, turn_no: int, *, show_unverified: bool = False
     else:
         if answer.message:
             parts.append(f'<div class="notice">{esc(answer.message)}</div>')
-        groups: dict[str | None, list[AnswerSentence]] = {}
-        for s in verified:
-            groups.setdefault(_sentence_author(s, by_n), []).append(s)
-        if len(groups) > 1:
-            for author, sents in groups.items():
-                works = sorted({by_n[n].work for s in sents for n in s.citations if n in by_n})
-                label = esc(author or "Across the essays")
-                sub = f'<span class="works">{esc("; ".join(works))}</span>' if works else ""
-                body = " ".join(_sentence_html(s, by_n, turn_no) for s in sents)
-                parts.append(
-                    f'<section class="author-block {author_class(author)}"><h4><span class="author">{label}</span>'
-                    f"{sub}</h4><p>{body}</p></section>"
-                )
-        else:
-            ((author, sents),) = groups.items()
-            if author:
-                works = sorted({by_n[n].work for s in sents for n in s.citations if n in by_n})
-                byline = esc(author) + (f" — {esc('; '.join(works))}" if works else "")
-                parts.append(f'<div class="byline {author_class(author)}">{byline}</div>')
-            body = " ".join(_sentence_html(s, by_n, turn_no) for s in sents)
-            parts.append(f'<p class="answer-text">{body}</p>')
+        leads = [s for s in verified if "short-answer" in _flags(s)]
+        rest = [s for s in verified if "short-answer" not in _flags(s)]
+        parts.extend(_lead_html(s, by_n, turn_no) for s in leads)
+        parts.append(_author_blocks(rest, by_n, turn_no))
     if show_unverified and unverified:
         items = "".join(
             f'<li><span class="badge dropped-badge">not verified — dropped</span> '
@@ -314,9 +382,9 @@ def render_source_card(c: Citation, turn_no: int) -> str:
     spans = [c.supporting_span] if c.supporting_span else []
     excerpt = highlight(c.excerpt, spans)
     year = f" ({int(c.year)})" if c.year is not None else ""
-    quoting = (
-        f'<div class="quoting">quoting {esc(c.quoted_speaker)}</div>' if c.quoted_speaker else ""
-    )
+    voice = "quoting" if c.quoted_speaker and str(c.voice) == "own" else c.voice
+    phrase = voice_phrase(voice, c.speaker or c.quoted_speaker, c.author)
+    quoting = f'<div class="quoting voice">{esc(phrase)}</div>' if phrase else ""
     section = _heading(c.chunk.section)
     if section and f"§{section} " in f"{citation_locator(c)} ":
         section = ""  # a bare numeral already shown by the anchor

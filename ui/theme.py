@@ -45,6 +45,16 @@ CONTENT_CSS = (
 .author-block h4 .author { font-weight: 700; }
 .author-block h4 .works { text-transform: none; letter-spacing: 0; font-style: italic; margin-left: 8px; color: #7a6e63; }
 .author-block p { margin: 2px 0; }
+.lead { margin: 2px 0 8px; font-size: 18px; }
+.lead strong { color: #2b2622; }
+.lead .lead-who { font-family: system-ui, sans-serif; font-size: 13px; color: #7a6e63; }
+.sent.quote q { quotes: "\201C" "\201D"; }
+.sent .voice {
+  font-family: system-ui, sans-serif; font-size: 12px; color: #7a6e63; font-style: italic;
+}
+.sent.v-rejecting q, .sent.v-reporting q, .sent.v-epigraph q { color: #5d544b; }
+.compare { display: grid; grid-template-columns: repeat(auto-fit, minmax(240px, 1fr)); gap: 10px 18px; }
+.compare .author-block { margin: 6px 0; }
 a.cite {
   display: inline-block; font-family: system-ui, sans-serif; font-size: 11px; font-weight: 600;
   line-height: 1; padding: 3px 5px; margin-left: 2px; border-radius: 6px; vertical-align: super;

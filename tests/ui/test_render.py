@@ -45,6 +45,8 @@ ALLOWED_TAGS = {
     "details",
     "summary",
     "input",
+    "q",
+    "strong",
 }
 
 
@@ -197,7 +199,7 @@ def test_quoted_speaker_is_shown(tiny_passages, make_citation):
         sentences=(AnswerSentence("Nock defined the State.", (1,), 0.9, True, "Ben Sample"),),
         citations=(make_citation(p, 1, (15, 70), "Nock"),),
     )
-    assert "quoting Nock" in render_sources([Turn("q", answer=answer, done=True)])
+    assert "Sample, quoting Nock" in render_sources([Turn("q", answer=answer, done=True)])
 
 
 def test_hostile_passage_and_model_text_render_inert(tiny_passages, make_citation, hostile):
@@ -257,3 +259,50 @@ def test_catalog_authors_get_distinct_colours() -> None:
 
     names = [a.name for a in load_catalog(verify=False).authors]
     assert len({author_class(n) for n in names}) == len(names)
+
+
+def _quote(text, author, n, voice="own", speaker=None, flags=("quote",)):
+    return AnswerSentence(text, (n,), 1.0, True, author, flags, voice, speaker)
+
+
+def test_quotes_say_whose_voice_they_give(tiny_passages, make_citation):
+    p = next(p for p in tiny_passages if p.kind == "body")
+    answer = Answer(
+        "q",
+        "q",
+        (_quote("War made it necessary.", p.author, 1, "rejecting"),),
+        (make_citation(p, 1),),
+    )
+    html = render_answer(answer, 1)
+    surname = p.author.split()[-1]
+    assert f"{surname}, presenting a view he rejects:" in html
+    assert "<q>War made it necessary.</q>" in html
+
+
+def test_short_answer_leads_and_names_the_author(tiny_passages, make_citation):
+    p = next(p for p in tiny_passages if p.kind == "body")
+    lead = _quote("twenty million", p.author, 1, flags=("short-answer",))
+    answer = Answer(
+        "q", "q", (lead, _quote("About twenty million died.", p.author, 1)), (make_citation(p, 1),)
+    )
+    html = render_answer(answer, 1)
+    assert html.index('class="lead"') < html.index("About twenty million died.")
+    assert "<strong>twenty million</strong>" in html
+
+
+def test_two_authors_get_a_compare_view_with_a_column_each(tiny_passages, make_citation):
+    body = [p for p in tiny_passages if p.kind == "body"]
+    a = body[0]
+    b = next(p for p in body if p.author != a.author)
+    answer = Answer(
+        "q",
+        "q",
+        (_quote("First view.", a.author, 1), _quote("Second view.", b.author, 2)),
+        (make_citation(a, 1), make_citation(b, 2)),
+    )
+    html = render_answer(answer, 1)
+    assert 'class="compare" data-columns="2"' in html
+    assert html.count('<section class="author-block') == 2
+    # No repeated "Author (Work, year):" prefix inside a block: the block header names them.
+    assert f"{a.author} (" not in html
+
