@@ -212,3 +212,42 @@ def test_generator_error_falls_back_to_quotes(tiny):
     a = ask(tiny, QUESTION, Broken())
     check_invariants(a)
     assert a.sentences and "cannot reach" in (a.message or "")
+
+
+# --- select mode -------------------------------------------------------------------------------
+
+
+def test_select_mode_quotes_the_answering_sentences_and_calls_no_model(tiny):
+    gen = FakeGenerator()
+    a = ask(tiny, QUESTION, gen, mode="select")
+    check_invariants(a)
+    assert gen.calls == [] and a.mode == "select" and not a.abstained
+    assert a.sentences and all({"quote", "short-answer"} & set(s.flags) for s in a.sentences)
+    excerpts = " ".join(c.excerpt for c in a.citations)
+    assert all(s.text in excerpts for s in a.sentences)  # verbatim, from what it cites
+    assert a.sentences[0].author == "Ben Sample"
+    assert a.candidates and a.candidates[0][2] >= a.candidates[-1][2]
+
+
+def test_select_mode_leads_with_the_asked_for_number(tiny):
+    a = ask(tiny, "In which year did the famine kill millions of peasants, as Example says?",
+            mode="select")  # fmt: skip
+    assert not a.abstained, a.timings
+    assert "short-answer" in a.sentences[0].flags and a.sentences[0].text == "1932"
+
+
+def test_select_mode_gives_each_compared_author_a_say(tiny):
+    a = ask(tiny, "How do Example and Sample differ on the peasants and the bureaucracy?",
+            mode="select")  # fmt: skip
+    assert {s.author for s in a.sentences} == {"Ada Example", "Ben Sample"}
+
+
+def test_stop_before_selection_ends_the_answer_at_once(tiny):
+    s, index, emb = tiny
+    stop = threading.Event()
+    stop.set()
+    events = list(
+        stream_answer(QUESTION, (), s, index=index, embedder=emb, stop_event=stop, mode="select")
+    )
+    final = events[-1]
+    assert isinstance(final, Answer) and final.message == "Stopped." and not final.sentences
