@@ -2,11 +2,15 @@
 
 ``/ask`` waits for the shared generation slot like a chat answer; ``/lookup`` runs outside
 the queue. Only verified sentences are returned as the answer (see
-:func:`ui.callbacks.answer_to_dict`).
+:func:`ui.callbacks.answer_to_dict`). ``/ask`` offers what the chat offers and no more: the modes
+of :data:`ui.callbacks.UI_MODES` (not "free"), filters checked against the catalog. A refused
+question is never sent back: the refusal carries ``"question": null`` and the reason.
 """
 
 # No `from __future__ import annotations`: gr.api reads the endpoints' annotations.
 import threading
+from collections.abc import Sequence
+from typing import Any
 
 import gradio as gr
 
@@ -18,16 +22,29 @@ from ui.runs import GENERATE
 __all__ = ["add_json_api"]
 
 
-def add_json_api(answer: callbacks.AnswerFn, settings: Settings, library: Library) -> None:
-    """Add ``/ask`` and ``/lookup`` to the Blocks being built (call inside ``gr.Blocks``)."""
+def add_json_api(
+    answer: callbacks.AnswerFn,
+    settings: Settings,
+    library: Library,
+    catalog: Sequence[Any] | None = None,
+) -> None:
+    """Add ``/ask`` and ``/lookup`` to the Blocks being built (call inside ``gr.Blocks``).
+
+    ``catalog`` (the catalog's works) checks ``/ask``'s filters; read from the settings if None.
+    """
 
     def ask(
         question: str,
         authors: list[str] | None = None,
         works: list[str] | None = None,
-        mode: str = "grounded",
+        mode: str | None = None,
     ) -> dict:
-        """Answer a question; the verified answer with its citations as JSON."""
+        """Answer a question; the verified answer with its citations as JSON.
+
+        ``authors`` (names or surnames) and ``works`` (ids) restrict the search; empty or
+        omitted means all. ``mode``: select, grounded or extractive (omitted: the chat's
+        default).
+        """
         final = None
         for view in callbacks.respond(
             question,
@@ -37,14 +54,17 @@ def add_json_api(answer: callbacks.AnswerFn, settings: Settings, library: Librar
             authors=authors or None,
             works=works or None,
             mode=mode,
+            catalog=catalog,
             stop_event=threading.Event(),
         ):
             final = view
         turn = final.turns[-1] if final and final.turns else None
         if turn is not None and turn.answer is not None:
             return callbacks.answer_to_dict(turn.answer)
+        refused = turn is None or turn.refused
         return {
-            "question": question,
+            "question": None if refused else turn.question,
+            "refused": refused,
             "message": turn.notice if turn else None,
             "sentences": [],
             "citations": [],

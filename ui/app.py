@@ -2,8 +2,12 @@
 
 ``build_app`` composes one builder per tab (:mod:`ui.tabs`: chat, lookup, corpus) and the JSON
 API (:mod:`ui.api`); they wire :mod:`ui.callbacks` to components. ``launch`` warms the index and
-embedder, optionally loads the generator, and serves on loopback with no share link, strict
-same-origin CORS, no extra served paths, temp files inside the data dir and an upload cap.
+embedder, optionally loads the generator, and serves on loopback with no share link, no extra
+served paths and temp files inside the data dir. Outermost, :class:`ui.origin.ServerGuard` refuses
+any Host but the allowed ones (DNS rebinding), any foreign Origin, bodies over
+``max_request_bytes`` and uploads (the app has no upload widget); conversation exports are
+written on demand and served by :class:`ui.exports.ExportRoute`. Serving beyond loopback needs a
+login (``settings.auth``) unless ``no_auth`` is given, and says so.
 
 Generation shares one concurrency slot (``concurrency_id="generate"``, limit 1: one CPU-bound
 model) behind a queue bounded by ``settings.queue_size``; lookup and corpus events run outside
@@ -17,12 +21,29 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from corpus.errors import AttestError
 from corpus.settings import Settings, get_settings
 from lookup.library import Library, get_library
 from ui.callbacks import AnswerFn
 from ui.theme import HEADER_HTML, PAGE_CSS, make_theme
 
-__all__ = ["EXAMPLES", "build_app", "launch", "launch_kwargs", "prepare", "temp_dir"]
+__all__ = [
+    "EXAMPLES",
+    "LoginRequired",
+    "build_app",
+    "launch",
+    "launch_kwargs",
+    "parse_auth",
+    "prepare",
+    "public_url",
+    "temp_dir",
+    "uses_uploads",
+]
+
+
+class LoginRequired(AttestError):
+    """The chat would listen beyond this machine without a login."""
+
 
 # One question per author, one comparison, one the essays cannot answer.
 EXAMPLES: tuple[str, ...] = (
@@ -52,12 +73,13 @@ def _use_temp_dir(settings: Settings) -> Path:
 def _default_answer_fn(index: Any, embedder: Any, generator: Any) -> AnswerFn:
     def answer_fn(question: str, history: Any, settings: Settings, **kwargs: Any) -> Iterator[Any]:
         from rag.answer.pipeline import stream_answer
+        from rag.retrieval.update import latest
 
         yield from stream_answer(
             question,
             history,
             settings,
-            index=index,
+            index=latest(index, settings),  # the newest, once texts were added or removed
             embedder=embedder,
             generator=generator,
             **kwargs,
@@ -78,7 +100,9 @@ def build_app(
     """The Blocks app (not launched). Inject ``answer_fn`` or models/index to test with fakes."""
     import gradio as gr
 
+    from corpus.catalog import CatalogWorks
     from ui.api import add_json_api
+    from ui.exports import ExportStore
     from ui.runs import Runs
     from ui.tabs.chat import build_chat_tab
     from ui.tabs.common import work_choices
@@ -86,15 +110,18 @@ def build_app(
     from ui.tabs.lookup import build_lookup_tab
 
     s = get_settings(settings)
-    exports = _use_temp_dir(s) / "exports"
+    _use_temp_dir(s)
+    # Beside Gradio's temp dir, not in it: Gradio's file route never reaches an export.
+    exports = ExportStore(Path(s.data_dir) / "chat-exports", s.export_retention_s)
     lib = library if library is not None else get_library(s)
     answer = answer_fn or _default_answer_fn(index, embedder, generator)
     works = work_choices(lib)
+    catalog = CatalogWorks(s)  # follows texts added or removed while the chat runs
 
     with gr.Blocks(title="attest — who said what about Stalinism", analytics_enabled=False) as demo:
         gr.HTML(HEADER_HTML, js_on_load=None)
         with gr.Tabs():
-            build_chat_tab(
+            chat_tab = build_chat_tab(
                 demo,
                 settings=s,
                 answer=answer,
@@ -103,13 +130,41 @@ def build_app(
                 authors=lib.authors(),
                 works=works,
                 examples=EXAMPLES,
+                catalog=catalog,
             )
             build_lookup_tab(lib)
-            build_corpus_tab(lib, works)
-        add_json_api(answer, s, lib)
+            build_corpus_tab(lib, works, settings=s, embedder=embedder, chat=chat_tab)
+        add_json_api(answer, s, lib, catalog)
 
     demo.queue(max_size=s.queue_size, default_concurrency_limit=None)
+    demo.attest_exports = exports  # served by ExportRoute once launched
     return demo
+
+
+def uses_uploads(demo: Any) -> bool:
+    """Whether any component of ``demo`` takes files from the browser (then uploads are served)."""
+    import gradio as gr
+
+    takes_files = tuple(
+        getattr(gr, name)
+        for name in (
+            "File",
+            "UploadButton",
+            "Image",
+            "ImageEditor",
+            "Audio",
+            "Video",
+            "Model3D",
+            "MultimodalTextbox",
+            "Gallery",
+            "ImageSlider",
+        )
+        if hasattr(gr, name)
+    )
+    return any(
+        isinstance(b, takes_files) and getattr(b, "interactive", None) is not False
+        for b in demo.blocks.values()
+    )
 
 
 def launch_kwargs(settings: Settings | None = None) -> dict[str, Any]:
@@ -124,8 +179,11 @@ def launch_kwargs(settings: Settings | None = None) -> dict[str, Any]:
         "blocked_paths": [
             str(Path(s.resolved_index_dir).resolve()),
             str(Path(s.corpus_dir).resolve()),
+            str(Path(s.resolved_user_corpus_dir).resolve()),
         ],
         "max_file_size": s.max_upload_bytes,
+        # Static file workers would serve on ports of their own, outside the guard.
+        "num_workers": 0,
         "show_error": False,
         "footer_links": [],
         "run_history": False,
@@ -172,6 +230,57 @@ def prepare(
     return index, embedder, generator
 
 
+def parse_auth(settings: Settings) -> tuple[str, str] | None:
+    """The ``(user, password)`` of ``settings.auth`` ('user:password'), or None when unset.
+
+    The message of a malformed value never repeats it (it holds a password).
+    """
+    if settings.auth is None:
+        return None
+    user, sep, password = settings.auth.get_secret_value().partition(":")
+    if not sep or not user.strip() or not password:
+        raise AttestError(
+            "the login (setting auth, ATTEST_AUTH) must be 'user:password' with a non-empty "
+            "user and password"
+        )
+    return user.strip(), password
+
+
+def public_url(host: str, port: int) -> str:
+    """The URL other machines use to reach a chat bound to ``host`` (its LAN address for
+    ``0.0.0.0``).
+
+    Example::
+
+        >>> public_url("192.168.1.20", 7860), public_url("::1", 80)
+        ('http://192.168.1.20:7860/', 'http://[::1]:80/')
+    """
+    import socket
+
+    from ui.origin import WILDCARDS, primary_address
+
+    name = host
+    if host in WILDCARDS:
+        name = primary_address() or socket.gethostname() or "localhost"
+    if ":" in name:
+        name = f"[{name}]"
+    return f"http://{name}:{port}/"
+
+
+def _login(s: Settings, no_auth: bool, log: Callable[[str], None]) -> tuple[str, str] | None:
+    """The login to require, refusing to serve beyond loopback without one (unless ``no_auth``)."""
+    from ui.origin import is_loopback
+
+    auth = parse_auth(s)
+    if auth is None and not no_auth and not is_loopback(s.host):
+        raise LoginRequired(
+            f"serving on {s.host} makes the chat reachable from other machines, so it needs a "
+            "login: set ATTEST_AUTH='user:password' (or the setting auth) and start again, or "
+            "pass --no-auth to serve without one"
+        )
+    return auth
+
+
 def launch(
     settings: Settings | None = None,
     *,
@@ -185,13 +294,17 @@ def launch(
     generator: Any = None,
     warm: bool = True,
     quiet: bool = False,
+    no_auth: bool = False,
     log: Callable[[str], None] = print,
 ) -> tuple[Any, str]:
     """Serve the chat; returns ``(app, local_url)`` (blocks unless ``prevent_thread_lock``).
 
-    ``port=0`` picks a free port. Never creates a share link; refuses cross-origin requests.
+    ``port=0`` picks a free port. Never creates a share link; refuses other hosts and
+    cross-origin requests. A host other than loopback needs ``settings.auth`` (a login) unless
+    ``no_auth``; :class:`LoginRequired` is raised before anything starts otherwise.
     """
     s = get_settings(settings, host=host, port=port if port else None)
+    auth = _login(s, no_auth, log)
     if warm and answer_fn is None:
         index, embedder, generator = prepare(
             s, index=index, embedder=embedder, generator=generator, eager=eager, log=log
@@ -200,18 +313,42 @@ def launch(
     kwargs = launch_kwargs(s)
     if port == 0:
         kwargs["server_port"] = _free_port(kwargs["server_name"])
+    guard = _guard_middleware(demo, s, kwargs["server_port"])
+    # The guard is in the app from its creation (so no request ever passes unguarded); once
+    # Gradio has added its own middleware it is moved outermost.
+    kwargs["app_kwargs"] = {"middleware": [guard]}
+    if auth is not None:
+        kwargs["auth"] = auth
     # Gradio's own banner suggests share=True; attest never shares, so it prints its own line.
     _, url, _ = demo.launch(prevent_thread_lock=True, quiet=True, **kwargs)
-    _install_same_origin_guard(demo)
+    _move_outermost(demo, guard)
     if not quiet:
-        log(
-            f"chat: serving on {url} (local only)"
-            if s.host in ("127.0.0.1", "localhost")
-            else f"chat: serving on {url}"
-        )
+        _banner(s, kwargs["server_port"], url, auth, log)
     if not prevent_thread_lock:
         demo.block_thread()
     return demo, url
+
+
+def _banner(
+    s: Settings, port: int, url: str, auth: tuple[str, str] | None, log: Callable[[str], None]
+) -> None:
+    from ui.origin import is_loopback
+
+    if is_loopback(s.host):
+        login = f"; login required (user {auth[0]!r})" if auth else ""
+        log(f"chat: serving on {url} (this machine only{login})")
+        return
+    log(f"chat: serving on {public_url(s.host, port)} (also {url} on this machine)")
+    if auth is None:
+        log(
+            f"chat: WARNING: listening on {s.host} with NO login (--no-auth): anyone who can "
+            f"reach this machine on port {port} can use the chat"
+        )
+    else:
+        log(
+            f"chat: WARNING: listening on {s.host}: reachable from other machines; login "
+            f"required (user {auth[0]!r}); traffic is plain HTTP"
+        )
 
 
 def _free_port(host: str) -> int:
@@ -222,13 +359,52 @@ def _free_port(host: str) -> int:
         return int(sock.getsockname()[1])
 
 
-def _install_same_origin_guard(demo: Any) -> None:
-    # Gradio's own CORS check grants any origin once the server is reached by a non-loopback
-    # name (a LAN address). This guard, outermost, refuses every cross-origin request outright.
+def _guard_middleware(demo: Any, s: Settings, port: int) -> Any:
+    """The guard (with the export route inside it) as one Starlette middleware entry."""
     from starlette.middleware import Middleware
 
-    from ui.origin import SameOriginMiddleware
+    from ui.exports import ExportRoute
+    from ui.origin import ServerGuard, allowed_host_names
 
+    store = demo.attest_exports
+    hosts = allowed_host_names(s.host, s.allowed_hosts)
+    uploads = uses_uploads(demo)
+
+    def logged_in(scope: dict) -> bool:
+        # The chat's login (Gradio's auth) covers the export downloads too.
+        if not getattr(demo, "auth", None):
+            return True
+        from starlette.requests import HTTPConnection
+
+        cookies = HTTPConnection(scope).cookies
+        cookie_id = demo.app.cookie_id
+        token = cookies.get(f"access-token-{cookie_id}") or cookies.get(
+            f"access-token-unsecure-{cookie_id}"
+        )
+        return token is not None and token in demo.app.tokens
+
+    class Guarded:
+        # Gradio's own CORS check grants any origin once the server is reached by a
+        # non-loopback name (a LAN address); this guard, outermost, refuses first.
+        def __init__(self, app: Any) -> None:
+            self.app = ServerGuard(
+                ExportRoute(app, store=store, allowed=logged_in),
+                hosts=hosts,
+                max_body=s.max_request_bytes,
+                uploads=uploads,
+                max_upload=s.max_upload_bytes,
+            )
+
+        async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+            await self.app(scope, receive, send)
+
+    return Middleware(Guarded)
+
+
+def _move_outermost(demo: Any, guard: Any) -> None:
     app = demo.app
-    app.user_middleware.insert(0, Middleware(SameOriginMiddleware))
+    stack = app.user_middleware
+    if guard in stack:
+        stack.remove(guard)
+    stack.insert(0, guard)
     app.middleware_stack = None  # rebuilt on the next request, now with the guard outermost

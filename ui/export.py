@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from rag.answer.types import Answer, AnswerSentence, Citation
+from ui.edge import utf8_safe
 from ui.render import citation_text, sanitize_model_text, split_verified
 from ui.turn import Turn
 
@@ -73,7 +74,7 @@ def _answer_md(answer: Answer) -> list[str]:
 
 
 def conversation_markdown(turns: Sequence[Turn], *, exported_at: datetime | None = None) -> str:
-    """The whole conversation as Markdown (unanswered and stopped turns say so).
+    """The whole conversation as Markdown (unanswered and stopped turns say so), safe for UTF-8.
 
     Example::
 
@@ -96,7 +97,7 @@ def conversation_markdown(turns: Sequence[Turn], *, exported_at: datetime | None
             lines += [f"*{md_escape(t.notice)}*", ""]
         else:
             lines += ["*No answer yet.*", ""]
-    return "\n".join(lines).rstrip() + "\n"
+    return utf8_safe("\n".join(lines).rstrip() + "\n")
 
 
 def write_conversation(turns: Sequence[Turn], directory: Path) -> Path:
@@ -104,5 +105,5 @@ def write_conversation(turns: Sequence[Turn], directory: Path) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     path = directory / f"attest-conversation-{stamp}.md"
-    path.write_text(conversation_markdown(turns), encoding="utf-8")
+    path.write_text(conversation_markdown(turns), encoding="utf-8", errors="replace")
     return path

@@ -14,7 +14,8 @@ class Turn:
     While answering, ``status`` holds the latest progress notice and ``draft`` the model's
     unverified draft so far; once done, ``answer`` holds the verified answer (the draft is then
     never shown again). ``notice`` is a plain-language message when there is no answer (refused
-    input, an error, a stop before verification).
+    input, an error, a stop before verification); ``refused`` marks a turn whose input (question,
+    filters or mode) was refused before any work, so nothing of it is sent back by the API.
     """
 
     question: str
@@ -24,6 +25,7 @@ class Turn:
     notice: str | None = None
     stopped: bool = False
     done: bool = False
+    refused: bool = False
 
     @property
     def pending(self) -> bool:

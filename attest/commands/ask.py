@@ -9,7 +9,7 @@ import textwrap
 from dataclasses import asdict
 from typing import Any
 
-from attest.commands.common import settings_from_args
+from attest.commands.common import checked_filters, settings_from_args
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -17,14 +17,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("question", help="the question, in quotes")
     p.add_argument(
         "--mode",
-        choices=("grounded", "extractive", "free"),
+        choices=("select", "grounded", "extractive", "free"),
         default=None,
-        help="grounded = model draft verified (default); extractive = quotes only; "
-        "free = raw model output, unverified (for comparison)",
+        help="select = the passages that answer, quoted per author (default with the bundled "
+        "model); grounded = model draft verified (default with any other model); extractive = "
+        "quotes only; free = raw model output, unverified (for comparison)",
     )
     p.add_argument(
         "--author", action="append", metavar="NAME", help="only this author (repeatable)"
     )
+    p.add_argument("--work", action="append", metavar="ID", help="only this work id (repeatable)")
     p.add_argument(
         "--show-unverified",
         action="store_true",
@@ -56,11 +58,13 @@ def run(args: argparse.Namespace) -> int:
     from rag.answer.types import Answer, Draft, Status
 
     settings = settings_from_args(args)
+    authors, works = checked_filters(args.author, args.work, settings)
     final: Answer | None = None
     for event in stream_answer(
         args.question,
         settings=settings,
-        authors=args.author,
+        authors=authors,
+        works=works,
         mode=args.mode,
         show_unverified=args.show_unverified,
     ):

@@ -13,12 +13,15 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="the chat, citation lookup and corpus reader in the browser",
         description="Serve the chat on this machine (127.0.0.1 by default; never a public share "
         "link). The index and embedder are warmed at start; the language model loads on the "
-        "first question unless --eager.",
+        "first question unless --eager. A --host other than loopback needs a login: set "
+        "ATTEST_AUTH='user:password' (or the setting auth), or pass --no-auth. Other host names "
+        "the chat should answer to go in the setting allowed_hosts.",
     )
     p.add_argument(
         "--host",
         default=None,
-        help="address to bind (default: setting 'host', 127.0.0.1; use 0.0.0.0 for a LAN)",
+        help="address to bind (default: setting 'host', 127.0.0.1; use 0.0.0.0 for a LAN, "
+        "with a login)",
     )
     p.add_argument("--port", type=int, default=None, help="port (default: setting 'port', 7860)")
     p.add_argument(
@@ -27,6 +30,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="load the language model at start instead of on the first question",
     )
+    p.add_argument(
+        "--no-auth",
+        action="store_true",
+        help="serve beyond loopback without a login (anyone on the network can use the chat)",
+    )
     p.set_defaults(handler=run)
 
 
@@ -34,5 +42,5 @@ def run(args: argparse.Namespace) -> int:
     from ui.app import launch
 
     settings = settings_from_args(args, host=args.host, port=args.port)
-    launch(settings, eager=args.eager)
+    launch(settings, eager=args.eager, no_auth=args.no_auth)
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from typing import Any
 
 from corpus.settings import Settings, get_settings
@@ -16,3 +17,15 @@ def settings_from_args(args: argparse.Namespace, **overrides: Any) -> Settings:
         data_dir=getattr(args, "data_dir", None),
         **overrides,
     )
+
+
+def checked_filters(
+    authors: Sequence[str] | None, works: Sequence[str] | None, settings: Settings
+) -> tuple[list[str] | None, list[str] | None]:
+    """``--author``/``--work`` checked against the catalog (InputError, exit 2, when wrong)."""
+    if authors is None and works is None:
+        return None, None
+    from rag.answer.filters import validate_filters
+    from rag.answer.question import catalog_works
+
+    return validate_filters(authors, works, catalog_works(settings))

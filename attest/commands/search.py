@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import textwrap
 
-from attest.commands.common import settings_from_args
+from attest.commands.common import checked_filters, settings_from_args
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -31,8 +31,9 @@ def run(args: argparse.Namespace) -> int:
     if args.k is not None and args.k < 1:
         raise InputError(f"-k must be at least 1 (got {args.k})")
     settings = settings_from_args(args)
+    authors, works = checked_filters(args.author, args.work, settings)
     hits = retrieve(
-        args.query, args.k, authors=args.author, works=args.work, settings=settings, mode=args.mode
+        args.query, args.k, authors=authors, works=works, settings=settings, mode=args.mode
     )
     if not hits:
         print("no passages found")

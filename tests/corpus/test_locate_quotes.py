@@ -113,9 +113,24 @@ def test_epigraph_attribution() -> None:
     assert epigraph_attribution("") is None
 
 
+LONG = "x " * 25_000
+
+
 @pytest.mark.parametrize(
-    "text", ["", "no quotes at all", 'an "unclosed quote', "“" * 3, "x " * 50000]
+    ("text", "expected"),
+    [
+        ("", []),
+        ("no quotes at all", []),
+        ('an "unclosed quote', []),
+        ("“" * 3, []),
+        ('a "" b', []),
+        ("x " * 50000, []),
+        ('He said "the State is theft" once.', ['"the State is theft"']),
+        ("“Stalinism is Leninism.”", ["“Stalinism is Leninism.”"]),
+        (LONG + '"found at the end"' + LONG, ['"found at the end"']),
+    ],
 )
-def test_find_quotes_edge_cases(text: str) -> None:
-    for q in find_quotes(text):
-        assert 0 <= q.start < q.end <= len(text)
+def test_find_quotes_edge_cases(text: str, expected: list[str]) -> None:
+    found = find_quotes(text)
+    assert [text[q.start : q.end] for q in found] == expected
+    assert all(0 <= q.start < q.end <= len(text) for q in found)

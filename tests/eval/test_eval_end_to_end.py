@@ -38,6 +38,21 @@ def test_three_questions_write_json_report_and_plots(
     for mode in loaded["per_mode"].values():
         assert set(HEADLINE) <= set(mode)
         assert all(math.isfinite(v) for v in mode.values())
+        assert (mode["n_questions"], mode["n_answerable"], mode["n_unanswerable"]) == (3, 2, 1)
+    grounded, extractive, free = (loaded["per_mode"][m] for m in ("grounded", "extractive", "free"))
+    # Verified modes show only supported, cited sentences and refuse the unanswerable question
+    # without refusing the two answerable ones.
+    for verified in (grounded, extractive):
+        assert verified["faithfulness"] == 1.0 and verified["citation_precision"] == 1.0
+        assert verified["n_shown_sentences"] == verified["n_verified_sentences"] > 0
+        assert verified["refusal_rate_unanswerable"] == 1.0
+        assert verified["false_refusal_rate"] == 0.0
+        assert verified["quoted_speaker_errors"] == 0
+    # "free" shows the raw draft: it never refuses, and the judge finds the invented sentence
+    # (its citation does not support it).
+    assert free["refusal_rate_unanswerable"] == 0.0
+    assert free["n_verified_sentences"] == 0 < free["n_shown_sentences"]
+    assert free["citation_precision"] < 1.0
     assert set(loaded["retrieval"]) >= {"hit@5", "recall@5", "mrr@5", "ndcg@5"}
     assert set(loaded["judge"]) >= {"accuracy", "precision", "recall", "n"}
     assert loaded["judge"]["n"] >= 60

@@ -118,12 +118,19 @@ def test_keyword_search_ranks_and_highlights(lib):
     assert {p.text[s:e].lower() for s, e in r.results[0].spans} >= {"famine", "quota"}
 
 
-@pytest.mark.parametrize("query", ["", "   ", "the of and"])
-def test_keyword_search_edge_queries_never_crash(lib, query):
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("", "Type a phrase, some keywords or an anchor."),
+        ("   ", "Type a phrase, some keywords or an anchor."),
+        ("the of and", "Type at least one word that is not a common word"),
+        ("zzzqqq quibbleflump", "None of those words occur in the essays."),
+    ],
+)
+def test_keyword_search_edge_queries_find_nothing_and_say_why(lib, query, message):
     r = lib.search(query, "keyword")
-    assert isinstance(r.results, tuple)
-    if not query.strip():
-        assert r.message
+    assert r.results == () and r.how == "keyword"
+    assert r.message is not None and r.message.startswith(message)
 
 
 def test_anchor_lookup_with_context_and_footnotes(lib):

@@ -2,8 +2,8 @@
 
 The app runs in-process on a free loopback port (fakes for the models). The file route never
 hands out system files, the index, the corpus or the embedding model, whatever path tricks are
-used; other sites get no CORS grant and cannot drive it (CSRF); uploads over the cap are refused
-and not stored; no share link is ever created. The UI's own client tests check the basic cases;
+used; other sites get no CORS grant and cannot drive it (CSRF); uploads are refused (the app has
+no upload widget) and nothing is stored; no share link is ever created. The UI's own client tests check the basic cases;
 this is the wider sweep."""
 
 from __future__ import annotations
@@ -108,15 +108,17 @@ def test_cross_origin_gets_no_cors_grant_and_cannot_drive_the_app(app, origin):
     assert gen.started == []  # nothing was generated on behalf of the other site
 
 
-def test_upload_over_the_cap_is_refused_and_not_stored(app):
+@pytest.mark.parametrize("size", ["small", "over the cap"])
+def test_uploads_are_refused_and_not_stored(app, size):
+    # The app has no widget that takes files, so uploads are off whatever their size (the cap
+    # that applies once a widget takes files is checked in tests/ui/test_origin.py).
     _demo, url, settings, _gen = app
     temp = settings.data_dir / "chat-tmp"
     before = {p for p in temp.rglob("*") if p.is_file()}
-    big = b"x" * (settings.max_upload_bytes + 1)
-    r = httpx.post(url + "gradio_api/upload", files={"files": ("big.txt", big, "text/plain")})
-    assert r.status_code in (400, 413), r.status_code
-    after = {p for p in temp.rglob("*") if p.is_file()}
-    assert not [p for p in after - before if p.stat().st_size > settings.max_upload_bytes]
+    data = b"x" * (10 if size == "small" else settings.max_upload_bytes + 1)
+    r = httpx.post(url + "gradio_api/upload", files={"files": ("f.txt", data, "text/plain")})
+    assert r.status_code == 403 and b"uploads are off" in r.content
+    assert {p for p in temp.rglob("*") if p.is_file()} == before
 
 
 def test_no_share_link_and_loopback_only(app):

@@ -71,9 +71,12 @@ class FakeAnswerer:
     fail: BaseException | None = None
     calls: list[dict[str, Any]] = field(default_factory=list)
     stop_events: list[threading.Event] = field(default_factory=list)
+    threads: list[threading.Thread] = field(default_factory=list)
+    drafted: int = 0
 
     def __call__(self, question, history, settings, **kw) -> Iterator[Any]:
         self.calls.append({"question": question, "history": history, "settings": settings, **kw})
+        self.threads.append(threading.current_thread())
         stop = kw.get("stop_event")
         if stop is not None:
             self.stop_events.append(stop)
@@ -85,6 +88,7 @@ class FakeAnswerer:
                 break
             if self.delay:
                 time.sleep(self.delay)
+            self.drafted += 1
             yield Draft(w + " ")
         authors = kw.get("authors") or list(dict.fromkeys(p.author for p in self.passages))[:2]
         picked = [

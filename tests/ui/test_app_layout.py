@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import gradio as gr
 import pytest
 
 from ui import callbacks
@@ -80,7 +81,43 @@ def test_respond_handler_filters_and_refuses_an_empty_author_choice(app, answere
 
 
 def test_accept_handler_shows_the_question_cleaners_refusal(app, ui_settings):
-    turns, chat_html, question_box, _ = _fn(app, "on_accept").fn("  \x00 ", (), False)
+    turns, chat_html, question_box, _, refused = _fn(app, "on_accept").fn("  \x00 ", (), False)
     expected = callbacks.accept("", (), settings=ui_settings).turns[-1].notice
-    assert turns[-1].done and turns[-1].notice == expected and question_box == ""
+    assert turns[-1].done and turns[-1].notice == expected and refused is True
+    assert question_box == "  \x00 "  # a refused question stays in the box: nothing is lost
     assert "the question is empty" in chat_html
+
+
+def test_a_refused_question_is_not_answered_by_the_step_that_follows(app, answerer):
+    too_long = "why " * 1000
+    turns, _html, box, _, refused = _fn(app, "on_accept").fn(too_long, (), False)
+    assert refused and box == too_long
+    request = SimpleNamespace(session_hash="s2")
+    outputs = list(_fn(app, "respond").fn(box, turns, [], [], "grounded", False, request, refused))
+    assert answerer.calls == []  # no second refusal, no answer
+    assert outputs == [(gr.skip(),) * 5]  # nothing on screen changes
+
+
+def test_accepted_question_is_cleared_and_answered(app, answerer, library):
+    turns, _html, box, _, refused = _fn(app, "on_accept").fn("What about grain?", (), False)
+    assert box == "" and refused is False and turns[-1].pending
+    request = SimpleNamespace(session_hash="s3")
+    every_work = [w.work_id for w in library.works_table()]
+    outputs = list(
+        _fn(app, "respond").fn(
+            box, turns, library.authors(), every_work, "grounded", False, request, refused
+        )
+    )
+    assert answerer.calls[-1]["question"] == "What about grain?"
+    assert 'data-state="done"' in outputs[-1][1]
+
+
+def test_a_refused_filter_puts_the_question_back_in_the_box(app, answerer, library):
+    turns, *_ = _fn(app, "on_accept").fn("Which works?", (), False)
+    request = SimpleNamespace(session_hash="s4")
+    outputs = list(
+        _fn(app, "respond").fn("", turns, library.authors(), [], "grounded", False, request)
+    )
+    chat_html, box = outputs[-1][1], outputs[-1][4]
+    assert "No work is selected" in chat_html and box == "Which works?"
+    assert answerer.calls == []

@@ -3,27 +3,31 @@
 A question is accepted at once outside the queue (shown pending, or refused with the reason, or
 refused because the queue is full), then answered in the shared generation slot
 (:data:`ui.runs.GENERATE`, limit 1). Stop, Clear and closing the page stop the session's answer.
+A refused question (or filter) is put back in the question box, so nothing typed is lost. The
+conversation is exported only when the Export button is pressed (:mod:`ui.exports`).
 """
 
 # No `from __future__ import annotations`: Gradio reads the handlers' annotations (gr.Request)
 # when they are wired.
-import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from typing import Any
 
 import gradio as gr
 
 from corpus.settings import Settings
 from ui import callbacks
+from ui.exports import ExportStore
 from ui.runs import GENERATE, Runs, session_id
 from ui.tabs.common import content_html
 from ui.theme import CHAT_JS
 
 __all__ = ["ChatTab", "build_chat_tab"]
 
+# The modes the chat offers, in the order of callbacks.UI_MODES (the API offers the same).
 MODES = [
-    ("Grounded: drafted, then verified", "grounded"),
+    ("Answer: the passages that answer, quoted per author", "select"),
+    ("Grounded: drafted by the model, then verified", "grounded"),
     ("Extractive: quotations only", "extractive"),
 ]
 
@@ -33,6 +37,7 @@ class ChatTab:
     """The chat tab's components that its events read or write."""
 
     turns: gr.State
+    refused: gr.State
     chat: gr.HTML
     sources: gr.HTML
     question: gr.Textbox
@@ -43,7 +48,8 @@ class ChatTab:
     mode: gr.Radio
     show_unverified: gr.Checkbox
     clear: gr.Button
-    download: gr.DownloadButton
+    download: gr.Button
+    export_link: gr.HTML
 
 
 def build_chat_tab(
@@ -52,17 +58,18 @@ def build_chat_tab(
     settings: Settings,
     answer: callbacks.AnswerFn,
     runs: Runs,
-    exports: Path,
+    exports: ExportStore,
     authors: list[str],
     works: list[tuple[str, str]],
     examples: Sequence[str],
+    catalog: Sequence[Any] | None = None,
 ) -> ChatTab:
     """Build the Chat tab (inside the caller's ``gr.Tabs``) and wire its events.
 
-    ``answer`` answers questions; ``runs`` holds each session's stop event; each finished answer
-    is exported under its own folder in ``exports``; ``authors`` and ``works`` (label, id) are
-    every author and work the filters offer, all selected at first; ``examples`` are the
-    questions offered under the box.
+    ``answer`` answers questions; ``runs`` holds each session's stop event; ``exports`` writes a
+    session's conversation when its Export button is pressed; ``authors`` and ``works`` (label,
+    id) are every author and work the filters offer, all selected at first, and ``catalog`` the
+    catalog's works they are checked against; ``examples`` are the questions offered under the box.
     """
     tab = _layout(settings, authors, works, examples)
     handlers = _ChatHandlers(
@@ -73,6 +80,7 @@ def build_chat_tab(
         exports=exports,
         every_author=authors,
         every_work=[work_id for _, work_id in works],
+        catalog=catalog,
     )
     _wire(demo, tab, handlers)
     return tab
@@ -87,6 +95,7 @@ def _layout(
     empty = callbacks.rerender((), False)
     with gr.Tab("Chat", id="chat"):
         turns = gr.State(())
+        refused = gr.State(False)  # set when the question just typed was refused on arrival
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=420):
                 chat = content_html(
@@ -101,10 +110,12 @@ def _layout(
                 )
                 author_box, work_box, mode = _filters(settings, authors, works)
                 show_unverified, clear, download = _options_row()
+                export_link = gr.HTML("", elem_id="attest-export-link")
             with gr.Column(scale=2, min_width=320, elem_id="attest-sources-col"):
                 sources = content_html(empty.sources_html, "attest-sources", js_on_load=None)
     return ChatTab(
         turns=turns,
+        refused=refused,
         chat=chat,
         sources=sources,
         question=question,
@@ -116,6 +127,7 @@ def _layout(
         show_unverified=show_unverified,
         clear=clear,
         download=download,
+        export_link=export_link,
     )
 
 
@@ -139,9 +151,7 @@ def _ask_row(settings: Settings) -> tuple[gr.Textbox, gr.Button, gr.Button]:
 def _filters(
     settings: Settings, authors: list[str], works: list[tuple[str, str]]
 ) -> tuple[gr.CheckboxGroup, gr.CheckboxGroup, gr.Radio]:
-    default_mode = settings.answer_mode
-    if default_mode not in ("grounded", "extractive"):
-        default_mode = "grounded"
+    default_mode = callbacks.default_mode(settings)
     with gr.Accordion("Filters and answer mode", open=False):
         author_box = gr.CheckboxGroup(
             choices=authors, value=authors, label="Authors", elem_id="attest-authors"
@@ -158,7 +168,7 @@ def _filters(
     return author_box, work_box, mode_radio
 
 
-def _options_row() -> tuple[gr.Checkbox, gr.Button, gr.DownloadButton]:
+def _options_row() -> tuple[gr.Checkbox, gr.Button, gr.Button]:
     with gr.Row():
         show_unverified = gr.Checkbox(
             value=False,
@@ -166,9 +176,8 @@ def _options_row() -> tuple[gr.Checkbox, gr.Button, gr.DownloadButton]:
             elem_id="attest-show-unverified",
         )
         clear = gr.Button("Clear", variant="secondary", size="sm")
-        download = gr.DownloadButton(
+        download = gr.Button(
             "Export conversation (Markdown)",
-            value=None,
             size="sm",
             visible=False,
             elem_id="attest-export",
@@ -186,9 +195,10 @@ class _ChatHandlers:
         settings: Settings,
         answer: callbacks.AnswerFn,
         runs: Runs,
-        exports: Path,
+        exports: ExportStore,
         every_author: list[str],
         every_work: list[str],
+        catalog: Sequence[Any] | None = None,
     ) -> None:
         self.demo = demo
         self.settings = settings
@@ -197,6 +207,7 @@ class _ChatHandlers:
         self.exports = exports
         self.every_author = every_author
         self.every_work = every_work
+        self.catalog = catalog
 
     def on_accept(self, q: str, turns: tuple, show: bool) -> tuple:
         queue = getattr(self.demo, "_queue", None)
@@ -208,7 +219,10 @@ class _ChatHandlers:
                 duration=8,
             )
         view = callbacks.accept(q, turns, settings=self.settings, show_unverified=show)
-        return view.turns, view.chat_html, "", gr.skip()
+        refused = view.turns[-1].refused
+        # A refused question stays in the box, so it can be shortened instead of retyped; the
+        # answering step that follows is told (through ``refused``) that there is nothing to do.
+        return view.turns, view.chat_html, q if refused else "", gr.skip(), refused
 
     def on_respond(
         self,
@@ -219,7 +233,11 @@ class _ChatHandlers:
         answer_mode: str,
         show: bool,
         request: gr.Request,
+        refused: bool = False,
     ) -> Iterator[tuple]:
+        if refused:  # the question was refused on arrival; the refusal is already shown
+            yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            return
         session = session_id(request)
         event = self.runs.start(session)
         try:
@@ -233,17 +251,16 @@ class _ChatHandlers:
                 mode=answer_mode,
                 show_unverified=show,
                 stop_event=event,
-                export_dir=self.exports / uuid.uuid4().hex,
+                catalog=self.catalog,
             ):
                 if view.heartbeat:
-                    yield gr.skip(), gr.skip(), gr.skip(), gr.skip()
+                    yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
                     continue
-                file = (
-                    gr.DownloadButton(value=view.export_path, visible=True)
-                    if view.export_path
-                    else gr.skip()
-                )
-                yield view.turns, view.chat_html, view.sources_html, file
+                last = view.turns[-1] if view.turns else None
+                export = gr.Button(visible=True) if view.exportable else gr.skip()
+                # A refused filter or mode: the question goes back in the box, nothing is lost.
+                box = last.question if last is not None and last.refused and not q else gr.skip()
+                yield view.turns, view.chat_html, view.sources_html, export, box
         finally:
             self.runs.finish(session, event)
 
@@ -256,19 +273,21 @@ class _ChatHandlers:
     def on_clear(self, request: gr.Request) -> tuple:
         self.runs.stop(session_id(request))
         view = callbacks.clear()
-        return (
-            view.turns,
-            view.chat_html,
-            view.sources_html,
-            gr.DownloadButton(value=None, visible=False),
-        )
+        return view.turns, view.chat_html, view.sources_html, gr.Button(visible=False), ""
+
+    def on_export(self, turns: tuple, request: gr.Request) -> str:
+        return callbacks.export(turns, self.exports, session_id(request))
 
     def on_toggle(self, turns: tuple, show: bool) -> str:
         return callbacks.rerender(turns, show).chat_html
 
 
+# Starts the download of the link the export handler just showed.
+_CLICK_EXPORT_LINK = "() => { document.querySelector('#attest-export-a')?.click(); }"
+
+
 def _wire(demo: gr.Blocks, tab: ChatTab, handlers: _ChatHandlers) -> None:
-    chat_outputs = [tab.turns, tab.chat, tab.sources, tab.download]
+    chat_outputs = [tab.turns, tab.chat, tab.sources, tab.download, tab.question]
     respond_inputs = [
         tab.question,
         tab.turns,
@@ -276,6 +295,7 @@ def _wire(demo: gr.Blocks, tab: ChatTab, handlers: _ChatHandlers) -> None:
         tab.works,
         tab.mode,
         tab.show_unverified,
+        tab.refused,
     ]
     # Bound once, so both triggers share one function (and its default concurrency id).
     on_accept, on_respond = handlers.on_accept, handlers.on_respond
@@ -283,7 +303,7 @@ def _wire(demo: gr.Blocks, tab: ChatTab, handlers: _ChatHandlers) -> None:
         trigger(
             on_accept,
             [tab.question, tab.turns, tab.show_unverified],
-            [tab.turns, tab.chat, tab.question, tab.download],
+            [tab.turns, tab.chat, tab.question, tab.download, tab.refused],
             queue=False,
             api_visibility="private",
         )
@@ -306,11 +326,14 @@ def _wire(demo: gr.Blocks, tab: ChatTab, handlers: _ChatHandlers) -> None:
     tab.clear.click(
         handlers.on_clear,
         None,
-        chat_outputs,
+        [tab.turns, tab.chat, tab.sources, tab.download, tab.export_link],
         queue=False,
         cancels=respond_events,
         api_visibility="private",
     )
+    tab.download.click(
+        handlers.on_export, [tab.turns], tab.export_link, queue=False, api_visibility="private"
+    ).then(None, None, None, js=_CLICK_EXPORT_LINK, queue=False, api_visibility="private")
     tab.show_unverified.change(
         handlers.on_toggle,
         [tab.turns, tab.show_unverified],
