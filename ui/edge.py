@@ -9,31 +9,10 @@ with a message that states the limit and never repeats the text.
 
 from __future__ import annotations
 
-import re
-from typing import Any
-
 from corpus.errors import InputError
+from rag.text.unicode import utf8_safe
 
 __all__ = ["check_length", "utf8_safe"]
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def utf8_safe(text: Any) -> str:
-    """``text`` as a ``str`` that encodes to UTF-8: lone surrogates become U+FFFD.
-
-    Example::
-
-        >>> utf8_safe("a\\ud800b").encode("utf-8")
-        b'a\\xef\\xbf\\xbdb'
-        >>> utf8_safe(None)
-        ''
-    """
-    if text is None:
-        return ""
-    text = text if isinstance(text, str) else str(text)
-    return _SURROGATE.sub("\ufffd", text)
-
 
 def check_length(text: str, limit: int, what: str, setting: str | None = None) -> None:
     """Refuse ``text`` when it is longer than ``limit`` characters (before any other work).

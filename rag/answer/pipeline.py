@@ -16,6 +16,7 @@ from corpus.settings import Settings, get_settings
 from rag.answer import compose as C
 from rag.answer.abstain import should_abstain
 from rag.answer.draft import is_complete, parse_markers, split_draft
+from rag.answer.filters import validate_filters
 from rag.answer.question import Question, catalog_works, history_questions, names_of, understand
 from rag.answer.select import (
     Excerpt,
@@ -194,6 +195,8 @@ def stream_answer(
     s = get_settings(settings)
     mode = AnswerMode(mode or s.resolved_answer_mode)
     works_catalog = catalog_works(s)
+    if authors is not None or works is not None:
+        authors, works = validate_filters(authors, works, works_catalog)
     # 1. understand the question
     run = _Run(understand(question, history_questions(history), s, works=works_catalog), stop_event)
     try:

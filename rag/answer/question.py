@@ -15,6 +15,7 @@ from corpus.errors import InputError
 from corpus.settings import Settings, get_settings
 from rag.answer.followup import resolve_followup
 from rag.text.names import detect_authors
+from rag.text.unicode import utf8_safe
 
 
 @dataclass(frozen=True)
@@ -39,8 +40,9 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 def clean_question(text: str | None, settings: Settings | None = None) -> str:
     """Normalise a question or refuse it with :class:`InputError` (no model is ever called).
 
-    Control characters (NUL included) are removed, whitespace collapsed; an empty question or
-    one longer than ``settings.max_question_chars`` is refused with a message saying why.
+    Lone surrogates become U+FFFD, control characters (NUL included) are removed, whitespace
+    collapsed; an empty question or one longer than ``settings.max_question_chars`` is refused
+    with a message saying why.
 
     Example::
 
@@ -48,9 +50,7 @@ def clean_question(text: str | None, settings: Settings | None = None) -> str:
         'Who was Kirov?'
     """
     s = get_settings(settings)
-    if text is None:
-        text = ""
-    text = unicodedata.normalize("NFC", str(text))
+    text = unicodedata.normalize("NFC", utf8_safe(text))
     text = _CONTROL.sub("", text)
     text = " ".join(text.split())
     if not text:

@@ -120,6 +120,16 @@ def recover_swap(target: Path) -> None:
         os.replace(olds[-1], target)
 
 
+def stamp(folder: Path) -> tuple[int, ...] | None:
+    """Identity of ``folder``'s manifest file (inode, size, mtime): it changes whenever a new
+    index is swapped in. None when there is no manifest."""
+    try:
+        st = (folder / MANIFEST_FILE).stat()
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
 def read_bytes(path: Path) -> bytes:
     try:
         data = path.read_bytes()

@@ -109,11 +109,18 @@ def plan_query(
         wset = set(works or ())
         detection = Detection(tuple(names), tuple(wset))
         if len(names) >= 2 and settings.balanced_authors:
-            groups = tuple(
-                _ids_where(index, lambda c, a=a: c.author == a and (not wset or c.work_id in wset))
+            found = [
+                (
+                    a,
+                    _ids_where(
+                        index, lambda c, a=a: c.author == a and (not wset or c.work_id in wset)
+                    ),
+                )
                 for a in names
-            )
-            return Plan(groups, tuple(names), detection)
+            ]
+            # An author with no passage under the filter searches nothing: leave the group out.
+            found = [(a, ids) for a, ids in found if len(ids)]
+            return Plan(tuple(ids for _a, ids in found), tuple(a for a, _ids in found), detection)
         ids = _ids_where(
             index,
             lambda c: (not names or c.author in names) and (not wset or c.work_id in wset),
@@ -275,6 +282,8 @@ def retrieve(
     if not len(index.chunks) or not query.strip():
         return []
     plan = plan_query(query, index, s, authors, works)
+    if not plan.groups or any(g is not None and not len(g) for g in plan.groups):
+        return []  # the filters leave no passage to search
     qvec = np.asarray(embedder.encode([query])[0], dtype=np.float32)
     n = len(index.chunks)
     lexical = index.lexical_scores(lexical_query(query)) if mode != "dense" else np.zeros(n)

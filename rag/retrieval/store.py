@@ -10,7 +10,8 @@ Layout of the index folder (``settings.resolved_index_dir``)::
                     faiss factory and version, chunk count, created time, build seconds,
                     and the size and sha256 of the files above (verified on load)
 
-Writes are atomic (:mod:`rag.retrieval.files`). Loading checks the manifest schema, each file's
+Writes are atomic (:mod:`rag.retrieval.files`); adding or removing one work updates the index
+without re-embedding the others (:mod:`rag.retrieval.update`). Loading checks the manifest schema, each file's
 size and sha256, the chunk count against FAISS ``ntotal`` and the dimension against the
 embedder; a broken file raises :class:`~corpus.errors.IndexFileError` naming the file and the fix
 (``attest index --rebuild``). An index built from another corpus, chunking or model is *stale*
@@ -135,6 +136,9 @@ class Index:
     ef_search: int = 64
 
     sentence_matrix: np.ndarray | None = None
+    # Identity of the manifest file this index was read from or written as (see files.stamp):
+    # rag.retrieval.update.latest compares it with the disk to notice a newer index.
+    stamp: tuple[int, ...] | None = None
 
     def __post_init__(self) -> None:
         self.by_id = {c.id: i for i, c in enumerate(self.chunks)}
@@ -217,6 +221,30 @@ def write_index(
 ) -> Index:
     """Build FAISS over ``matrix`` (one row per chunk), store ``sentences`` (one row per chunk
     sentence) and swap the index folder in atomically."""
+    tmp, result = stage_index(s, chunks, matrix, sentences, embedder, fingerprint, started)
+    target = s.resolved_index_dir
+    try:
+        files.swap_into_place(tmp, target)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    result.stamp = files.stamp(target)
+    return result
+
+
+def stage_index(
+    s: Settings,
+    chunks: list[Chunk],
+    matrix: np.ndarray,
+    sentences: np.ndarray,
+    embedder: Embedder,
+    fingerprint: str,
+    started: float,
+    extra: dict[str, Any] | None = None,
+) -> tuple[Path, Index]:
+    """Write a complete index folder beside the index folder (not yet in place): returns its
+    temporary path, for the caller to rename into place, and the :class:`Index` it holds
+    (``path`` already the final folder). ``extra`` is added to the manifest."""
     import faiss
 
     index = vectors.make_faiss(np.ascontiguousarray(matrix, dtype=np.float32), s.faiss_factory)
@@ -232,6 +260,7 @@ def write_index(
         "sentences": len(sentences),
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "build_seconds": round(time.perf_counter() - started, 3),
+        **(extra or {}),
     }
     blobs = {
         FAISS_FILE: faiss.serialize_index(index).tobytes(),
@@ -245,11 +274,10 @@ def write_index(
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
     try:
         files.write_folder(tmp, blobs, manifest)
-        files.swap_into_place(tmp, target)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
-    return _make_index(chunks, index, sentences, manifest, s, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return tmp, _make_index(chunks, index, sentences, manifest, s, target)
 
 
 def embed_sentences(chunks: Sequence[Chunk], embedder: Embedder) -> np.ndarray:
@@ -285,6 +313,7 @@ def build_index(
     s = get_settings(settings)
     embedder = embedder or _default_embedder(s)
     t0 = time.perf_counter()
+    _recover_edits(s)
     fingerprint = expected_fingerprint(s, passages)
     if passages is None:
         from corpus.load import load_passages
@@ -369,10 +398,31 @@ def _read_sentences(folder: Path, manifest: dict[str, Any], chunks: list[Chunk],
 
 
 def load_index(settings: Settings | None = None, *, embedder: Embedder | None = None) -> Index:
-    """Load and validate the index folder (no staleness check; see :func:`ensure_index`)."""
+    """Load and validate the index folder (no staleness check; see :func:`ensure_index`).
+
+    A folder swapped in by another process while it was being read is read again, once."""
     s = get_settings(settings)
+    _recover_edits(s)
+    before = files.stamp(s.resolved_index_dir)
+    try:
+        return _load_index(s, embedder)
+    except IndexFileError:
+        if files.stamp(s.resolved_index_dir) == before:
+            raise
+        return _load_index(s, embedder)
+
+
+def _recover_edits(s: Settings) -> None:
+    """Finish an add/remove of a text killed after its commit point (it moves the index too)."""
+    from corpus.user import recover_pending
+
+    recover_pending(s.resolved_user_corpus_dir)
+
+
+def _load_index(s: Settings, embedder: Embedder | None) -> Index:
     folder = s.resolved_index_dir
     files.recover_swap(folder)
+    stamp = files.stamp(folder)
     if not (folder / MANIFEST_FILE).exists():
         raise IndexFileError(f"no index at {folder}; run `attest index`")
     manifest = read_manifest(s)
@@ -395,7 +445,9 @@ def load_index(settings: Settings | None = None, *, embedder: Embedder | None = 
             f"{embedder.name!r} produces {embedder.dim}; {REBUILD_HINT}"
         )
     sentences = _read_sentences(folder, manifest, chunks, index.d)
-    return _make_index(chunks, index, sentences, manifest, s, folder)
+    result = _make_index(chunks, index, sentences, manifest, s, folder)
+    result.stamp = stamp
+    return result
 
 
 def staleness(
@@ -441,6 +493,7 @@ def ensure_index(
     s = get_settings(settings)
     embedder = embedder or _default_embedder(s)
     folder = s.resolved_index_dir
+    _recover_edits(s)
     files.recover_swap(folder)
     if rebuild or not (folder / MANIFEST_FILE).exists():
         return build_index(s, embedder=embedder, log=log, passages=passages)
@@ -450,6 +503,13 @@ def ensure_index(
         log(f"index: written by another attest (schema {raw.get('schema_version')!r}); rebuilding")
         return build_index(s, embedder=embedder, log=log, passages=passages)
     reason = staleness(read_manifest(s), s, embedder.name, passages)
+    if reason == "corpus changed" and passages is None:
+        # An add or remove of a text may be between its catalog and its index rename: wait for
+        # it to finish, then look again.
+        from corpus.user import wait_for_edit
+
+        wait_for_edit(s.resolved_user_corpus_dir)
+        reason = staleness(read_manifest(s), s, embedder.name, passages)
     if reason is not None:
         log(f"index: stale ({reason}); rebuilding")
         return build_index(s, embedder=embedder, log=log, passages=passages)
@@ -475,7 +535,20 @@ def get_index(settings: Settings | None = None, embedder: Embedder | None = None
         index = _CACHE.get(key)
         if index is None:
             index = _CACHE[key] = ensure_index(s, embedder=embedder)
-        return index
+    from rag.retrieval.update import latest
+
+    return latest(index, s)
+
+
+def replace_cached(index: Index) -> None:
+    """Serve ``index`` wherever the process cache holds an index of the same folder."""
+    if index.path is None:
+        return
+    path = str(Path(index.path).resolve())
+    with _CACHE_LOCK:
+        for key in list(_CACHE):
+            if key[0] == path:
+                _CACHE[key] = index
 
 
 def clear_index_cache() -> None:

@@ -32,7 +32,9 @@ _DATE = re.compile(
     r"(?:(?:January|February|March|April|May|June|July|August|September|October|November|"
     r"December)\s+(?:\d{1,2},?\s+)?)?(?:1[6-9]\d\d|20\d\d)(?:'?s)?\b"
 )
-_STOP_AT = re.compile(r"[,;:.()\[\]—–]|\b(?:were|was|is|are|had|have|has|who|which|that|and|or|but)\b", re.I)
+_STOP_AT = re.compile(
+    r"[,;:.()\[\]—–]|\b(?:were|was|is|are|had|have|has|who|which|that|and|or|but)\b", re.I
+)
 
 
 def _trim(phrase: str) -> str:
