@@ -204,6 +204,10 @@ _WELCOME = (
 
 def _render_turn(turn: Turn, turn_no: int, *, show_unverified: bool) -> str:
     q = f'<div class="msg user"><div class="bubble">{esc(turn.question)}</div></div>'
+    asked = turn.answer.standalone_question if turn.answer is not None else ""
+    if asked and " ".join(asked.split()) != " ".join(turn.question.split()):
+        # A follow-up was rewritten into a standalone question: show what was searched for.
+        q += f'<div class="searched">searched for: {esc(asked)}</div>'
     parts: list[str] = []
     if turn.answer is not None:
         parts.append(render_answer(turn.answer, turn_no, show_unverified=show_unverified))

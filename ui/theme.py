@@ -45,6 +45,10 @@ CONTENT_CSS = (
 .author-block h4 .author { font-weight: 700; }
 .author-block h4 .works { text-transform: none; letter-spacing: 0; font-style: italic; margin-left: 8px; color: #7a6e63; }
 .author-block p { margin: 2px 0; }
+.searched {
+  font-family: system-ui, sans-serif; font-size: 12px; color: #7a6e63; text-align: right;
+  margin: -2px 4px 4px;
+}
 .lead { margin: 2px 0 8px; font-size: 18px; }
 .lead strong { color: #2b2622; }
 .lead .lead-who { font-family: system-ui, sans-serif; font-size: 13px; color: #7a6e63; }

@@ -306,3 +306,14 @@ def test_two_authors_get_a_compare_view_with_a_column_each(tiny_passages, make_c
     # No repeated "Author (Work, year):" prefix inside a block: the block header names them.
     assert f"{a.author} (" not in html
 
+
+def test_a_rewritten_followup_shows_what_was_searched_for(tiny_passages, make_citation):
+    p = next(p for p in tiny_passages if p.kind == "body")
+    answer = Answer(
+        "And Sample?", "What does Sample say about the grain crisis?",
+        (_quote("A sentence.", p.author, 1),), (make_citation(p, 1),),
+    )  # fmt: skip
+    html = render_chat([Turn("And Sample?", answer=answer, done=True)])
+    assert "searched for: What does Sample say about the grain crisis?" in html
+    plain = Answer("Why?", "Why?", (_quote("A sentence.", p.author, 1),), (make_citation(p, 1),))
+    assert "searched for" not in render_chat([Turn("Why?", answer=plain, done=True)])
