@@ -83,7 +83,10 @@ class SentenceTransformerEmbedder:
             if self.torch_threads:
                 torch.set_num_threads(self.torch_threads)
             try:
-                model = SentenceTransformer(path, device=self.device)
+                # Weights may ship in half precision (small); a CPU computes in float32.
+                model = SentenceTransformer(
+                    path, device=self.device, model_kwargs={"torch_dtype": torch.float32}
+                )
             except Exception as exc:
                 raise EmbedderError(
                     f"cannot load embedding model {path!r} ({type(exc).__name__}: {exc}); "
