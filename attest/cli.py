@@ -15,7 +15,19 @@ from collections.abc import Sequence
 from corpus.errors import AttestError
 
 # Order = order in --help.
-COMMANDS = ("corpus", "index", "search", "ask", "chat", "eval", "bench", "train", "settings")
+COMMANDS = (
+    "corpus",
+    "add",
+    "remove",
+    "index",
+    "search",
+    "ask",
+    "chat",
+    "eval",
+    "bench",
+    "train",
+    "settings",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

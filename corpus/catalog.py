@@ -5,6 +5,12 @@ for authorship: a text file may never name its author, and one file may hold sev
 separated by text markers. :func:`load_catalog` validates the catalog against the files on disk;
 :func:`check_catalog` lists every problem instead of stopping at the first.
 
+Texts the user adds (``attest add``, :mod:`corpus.user`) have a catalog of their own, in the same
+format, under ``settings.resolved_user_corpus_dir``; the corpus folder itself is never written.
+Read through the settings, the catalog is the corpus folder's works followed by the added ones
+(``Work.added``); an added work may name an author of the corpus catalog. Read with an explicit
+``corpus_dir``, it is that folder's catalog alone.
+
 Example::
 
     >>> cat = load_catalog()
@@ -16,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import tomllib
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,6 +66,7 @@ class Work:
     drop_lines: tuple[str, ...] = ()
     headings: str = "none"
     footnotes: str = "numbered"
+    added: bool = False
     path: Path = field(default=Path(), compare=False)
 
 
@@ -69,6 +77,12 @@ class Catalog:
     corpus_dir: Path
     works: tuple[Work, ...]
     authors: tuple[Author, ...]
+    user_dir: Path | None = None
+
+    @property
+    def added(self) -> tuple[Work, ...]:
+        """The works added by the user (``attest add``), in the order they were added."""
+        return tuple(w for w in self.works if w.added)
 
     def work(self, work_id: str) -> Work:
         """The work with this id; :class:`CatalogError` when there is none."""
@@ -130,25 +144,39 @@ def _str_list(value: Any) -> tuple[str, ...]:
     return tuple(str(v) for v in value)
 
 
-def _parse(data: dict[str, Any], corpus_dir: Path, problems: list[str]) -> Catalog:
-    """Build a Catalog from parsed TOML, appending every structural problem to ``problems``."""
+def _parse(
+    data: dict[str, Any],
+    corpus_dir: Path,
+    problems: list[str],
+    *,
+    known: Catalog | None = None,
+) -> Catalog:
+    """Build a Catalog from parsed TOML, appending every structural problem to ``problems``.
+
+    With ``known`` (the corpus folder's catalog) ``data`` is the added texts' catalog: its works
+    may name ``known``'s authors, may not reuse its work ids, may be none, and come back
+    appended to ``known``'s, marked ``added``.
+    """
     where = corpus_dir / CATALOG_FILE
+    base_authors = known.authors if known is not None else ()
     authors: list[Author] = []
     for i, raw in enumerate(data.get("author", []) or []):
         name = str(raw.get("name", "")).strip() if isinstance(raw, dict) else ""
         if not name:
             problems.append(f'{where}: [[author]] #{i + 1} has no name: add name = "..."')
             continue
+        if any(a.name == name for a in base_authors):
+            continue  # the corpus catalog lists this author too: its entry wins
         if any(a.name == name for a in authors):
             problems.append(f"{where}: author {name!r} is listed twice: keep one [[author]] entry")
             continue
         authors.append(Author(name=name, aliases=_str_list(raw.get("aliases"))))
-    by_name = {a.name: a for a in authors}
+    by_name = {a.name: a for a in (*base_authors, *authors)}
 
     works: list[Work] = []
-    seen: set[str] = set()
+    seen: set[str] = {w.work_id for w in known.works} if known is not None else set()
     raw_works = data.get("work", []) or []
-    if not raw_works:
+    if not raw_works and known is None:
         problems.append(f"{where}: no [[work]] entries: add one per work")
     for i, raw in enumerate(raw_works):
         if not isinstance(raw, dict):
@@ -163,6 +191,7 @@ def _parse(data: dict[str, Any], corpus_dir: Path, problems: list[str]) -> Catal
         if wid in seen:
             problems.append(
                 f"{where}: duplicate work id {wid!r} (entry #{i + 1}): give each work a unique id"
+                + (" (the corpus catalog has it too)" if known is not None else "")
             )
             continue
         seen.add(wid)
@@ -208,10 +237,34 @@ def _parse(data: dict[str, Any], corpus_dir: Path, problems: list[str]) -> Catal
                 drop_lines=_str_list(raw.get("drop_lines")),
                 headings=headings,
                 footnotes=footnotes,
+                added=known is not None,
                 path=(corpus_dir / file).resolve(),
             )
         )
+    if known is not None:
+        return Catalog(
+            corpus_dir=known.corpus_dir,
+            works=(*known.works, *works),
+            authors=(*known.authors, *authors),
+            user_dir=corpus_dir,
+        )
     return Catalog(corpus_dir=corpus_dir, works=tuple(works), authors=tuple(authors))
+
+
+def parse_catalog_text(
+    text: str, folder: Path, *, known: Catalog | None = None
+) -> tuple[Catalog, list[str]]:
+    """Parse catalog TOML ``text`` as if it were ``folder``'s catalog (files are not read);
+    with ``known``, as the added texts' catalog merged after ``known`` (see :func:`_parse`).
+    Returns the catalog and its structural problems."""
+    problems: list[str] = []
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise CatalogError(
+            f"{folder / CATALOG_FILE} is not valid TOML ({exc}): fix the syntax"
+        ) from exc
+    return _parse(data, folder, problems, known=known), problems
 
 
 # --- validation of the files ------------------------------------------------------------------
@@ -303,15 +356,19 @@ def work_span(work: Work, text: str) -> tuple[int, int]:
 
 
 def _check_files(catalog: Catalog, problems: list[str], verify: bool) -> None:
-    texts: dict[str, str | None] = {}
+    # Keyed by path: an added text and a corpus text may have the same relative name.
+    texts: dict[Path, str | None] = {}
     for w in catalog.works:
-        if w.file not in texts:
-            texts[w.file] = None
+        if w.path not in texts:
+            texts[w.path] = None
             if not w.path.is_file():
-                problems.append(
-                    f"work {w.work_id!r}: file {w.file} not found in {catalog.corpus_dir}: "
-                    "put the text there or fix 'file' in the catalog"
+                folder = catalog.user_dir if w.added else catalog.corpus_dir
+                fix = (
+                    f"remove it with `attest remove {w.work_id}` and add the text again"
+                    if w.added
+                    else "put the text there or fix 'file' in the catalog"
                 )
+                problems.append(f"work {w.work_id!r}: file {w.file} not found in {folder}: {fix}")
                 continue
             data = w.path.read_bytes()
             if verify:
@@ -323,19 +380,19 @@ def _check_files(catalog: Catalog, problems: list[str], verify: bool) -> None:
                         "update sha256 in the catalog"
                     )
             try:
-                texts[w.file] = decode_text(data, name=f"work {w.work_id!r}: {w.file}")
+                texts[w.path] = decode_text(data, name=f"work {w.work_id!r}: {w.file}")
             except CatalogError as exc:
                 problems.append(str(exc))
                 continue
         elif verify:
             # Works sharing a file must agree on its hash, or the catalog contradicts itself.
-            first = next(x for x in catalog.works if x.file == w.file)
-            if first.sha256 != w.sha256 and texts[w.file] is not None:
+            first = next(x for x in catalog.works if x.path == w.path)
+            if first.sha256 != w.sha256 and texts[w.path] is not None:
                 problems.append(
                     f"work {w.work_id!r}: sha256 differs from work {first.work_id!r} for the same "
                     f"file {w.file}: make them equal"
                 )
-        text = texts.get(w.file)
+        text = texts.get(w.path)
         if text is None:
             continue
         try:
@@ -366,11 +423,27 @@ def check_catalog(
     problems: list[str] = []
     try:
         data = _read_toml(directory / CATALOG_FILE)
+        catalog = _parse(data, directory, problems)
+        if corpus_dir is None:
+            catalog = _with_added(catalog, get_settings(settings), problems)
     except CatalogError as exc:
-        return [str(exc)]
-    catalog = _parse(data, directory, problems)
+        return [*problems, str(exc)]
     _check_files(catalog, problems, verify)
     return problems
+
+
+def _with_added(base: Catalog, settings: Settings, problems: list[str]) -> Catalog:
+    """``base`` followed by the texts the user added (none when there is no such catalog)."""
+    from corpus.user import recover_pending
+
+    folder = settings.resolved_user_corpus_dir
+    if folder.resolve() == base.corpus_dir.resolve():
+        return base
+    recover_pending(folder)  # finish an add/remove interrupted after its commit point
+    path = folder / CATALOG_FILE
+    if not path.is_file():
+        return base
+    return _parse(_read_toml(path), folder, problems, known=base)
 
 
 def load_catalog(
@@ -379,7 +452,8 @@ def load_catalog(
     corpus_dir: Path | str | None = None,
     verify: bool = True,
 ) -> Catalog:
-    """Read and validate ``catalog.toml`` of ``corpus_dir`` (default: ``settings.corpus_dir``).
+    """Read and validate ``catalog.toml`` of ``corpus_dir`` (default: ``settings.corpus_dir``,
+    followed by the texts added under ``settings.resolved_user_corpus_dir``).
 
     Raises :class:`CatalogError` with the first problem (naming the entry and the fix):
     missing file, sha256 mismatch (when ``verify``), marker not found, duplicate work id,
@@ -391,8 +465,32 @@ def load_catalog(
         ['ticktin-purges', 'gouldner-internal-colonialism']
     """
     directory = _corpus_dir(settings, corpus_dir)
+    if corpus_dir is None:
+        s = get_settings(settings)
+        stamp = _added_stamp(s)
+        try:
+            return _load(directory, s, verify)
+        except CatalogError:
+            if _added_stamp(s) == stamp:
+                raise
+            # A text was added or removed while this read: read the catalog as it is now.
+            return _load(directory, s, verify)
+    return _load(directory, None, verify)
+
+
+def _added_stamp(s: Settings) -> tuple[int, int, int] | None:
+    try:
+        st = (s.resolved_user_corpus_dir / CATALOG_FILE).stat()
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _load(directory: Path, with_added: Settings | None, verify: bool) -> Catalog:
     problems: list[str] = []
     catalog = _parse(_read_toml(directory / CATALOG_FILE), directory, problems)
+    if with_added is not None:
+        catalog = _with_added(catalog, with_added, problems)
     _check_files(catalog, problems, verify)
     if problems:
         more = (
@@ -402,3 +500,38 @@ def load_catalog(
         )
         raise CatalogError(problems[0] + more)
     return catalog
+
+
+class CatalogWorks(Sequence[Work]):
+    """The works of the configured catalog as they are at each use (texts added or removed
+    since show up), for code that keeps "the catalog's works" for a long time (the chat).
+
+    An unreadable catalog reads as no works, like ``rag.answer.question.catalog_works``.
+    """
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = get_settings(settings)
+        self._cache: tuple[tuple, tuple[Work, ...]] | None = None
+
+    def _works(self) -> tuple[Work, ...]:
+        from corpus.user import corpus_stamp
+
+        stamp = corpus_stamp(self.settings)
+        cached = self._cache
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        try:
+            works = load_catalog(self.settings, verify=False).works
+        except CatalogError:
+            works = ()
+        self._cache = (stamp, works)
+        return works
+
+    def __getitem__(self, i):  # type: ignore[no-untyped-def]
+        return self._works()[i]
+
+    def __len__(self) -> int:
+        return len(self._works())
+
+    def __iter__(self) -> Iterator[Work]:
+        return iter(self._works())

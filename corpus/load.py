@@ -86,12 +86,12 @@ def load_work_passages(work: Work, raw_text: str) -> list[Passage]:
 @lru_cache(maxsize=4)
 def _cached(corpus_dir: Path, fingerprint: str, catalog: Catalog) -> tuple[Passage, ...]:
     del corpus_dir, fingerprint  # cache keys only
-    raws: dict[str, str] = {}
+    raws: dict[Path, str] = {}  # by path: an added text may share a corpus text's name
     out: list[Passage] = []
     for work in catalog.works:
-        if work.file not in raws:
-            raws[work.file] = read_raw(work)
-        out.extend(load_work_passages(work, raws[work.file]))
+        if work.path not in raws:
+            raws[work.path] = read_raw(work)
+        out.extend(load_work_passages(work, raws[work.path]))
     return tuple(out)
 
 

@@ -202,6 +202,15 @@ class Settings(BaseSettings):
         description="API key sent to the OpenAI-compatible server (never printed; set it with "
         "ATTEST_OPENAI_API_KEY rather than in a file).",
     )
+    writer_adapter: bool = Field(
+        True,
+        description="With the bundled SmolLM2 (transformers backend, generator_model='bundled'): "
+        "apply the LoRA writer adapter shipped in rag/generators/adapters/writer (rebuilt by "
+        "`attest train writer`) and use the writer's own prompt format, with quotes copied from "
+        "the selected sentences by constrained decoding. false = the plain bundled model with "
+        "the general prompt. Ignored for any other model or backend. Matters only in modes that "
+        "draft (grounded, free).",
+    )
     max_new_tokens: int = Field(
         72,
         ge=1,
@@ -237,9 +246,10 @@ class Settings(BaseSettings):
         None,
         ge=0.0,
         le=1.0,
-        description="Abstain when even the best candidate sentence is less likely than this to "
-        "answer (the ranker's probability). Default: the threshold `attest train selector` "
-        "calibrated on the training set (never on dev), stored with the ranker's weights.",
+        description="Abstain when the learned answerability (a probability from the evidence "
+        "strength and the selector's confidence) is under this. Default: the threshold "
+        "`attest train selector` calibrated on the training set (at most 3% false refusals "
+        "there; never dev), stored with the selector's weights.",
     )
     evidence_token_budget: int = Field(
         300,
@@ -262,10 +272,13 @@ class Settings(BaseSettings):
         "is not verified.",
     )
     abstain_threshold: float = Field(
-        0.2,
-        description="Evidence strength (IDF-weighted share of the question's key terms found in the "
-        "top retrieved passages, 0 when it names someone the corpus never mentions) under which "
-        "attest says the essays do not address the question. Calibrated on the dev set.",
+        0.0,
+        ge=0.0,
+        le=1.0,
+        description="Floor on the evidence strength (IDF-weighted share of the question's key "
+        "terms in the top passages; 0 when it names someone the corpus never mentions): at or "
+        "under it attest abstains whatever else it found. Above it, the learned answerability "
+        "model decides (see select_min_score).",
     )
     support_dense_weight: float = Field(
         0.3,

@@ -137,3 +137,113 @@ def write_tiny_corpus(dir: Path, extra_passage_text: str | None = None) -> Path:
         (dir / name).write_bytes(data)
     (dir / "catalog.toml").write_text(_catalog(files), encoding="utf-8")
     return dir
+
+
+# --- a text to add (``attest add``) --------------------------------------------------------------
+# Written for the tests (its author and events are invented): a question about the grain brigade
+# in Belyi district can be answered from it alone, and it quotes a speaker by name.
+
+ADDED_AUTHOR = "Vera Lindqvist"
+ADDED_TITLE = "The Grain Levy in Belyi District"
+ADDED_YEAR = 1962
+ADDED_SECTIONS = (
+    (
+        "I",
+        (
+            "In the winter of 1929 the grain levy in Belyi district was collected by a brigade "
+            "of forty-two workers sent from the Leningrad metal plants. The brigade lodged in the "
+            "village reading room and went from household to household with the quota lists.",
+            "The chairman of the district soviet, a former carpenter named Gusev, warned the "
+            "brigade that the middle peasants would slaughter their cattle rather than surrender "
+            'their seed grain. Molotov declared: "The grain must be taken whatever it costs the '
+            'village." The brigade followed Molotov, not Gusev.',
+        ),
+    ),
+    (
+        "II",
+        (
+            "By March the district had delivered its quota, but the spring sowing fell by a "
+            "third. The levy taught the peasants that the village soviet had become an "
+            "instrument of the town against the countryside.",
+        ),
+    ),
+)
+
+
+def added_essay_text(fmt: str = "txt") -> str | bytes:
+    """The test essay in ``fmt`` (txt, md, html or pdf; pdf as bytes, written with fpdf2).
+
+    Example::
+
+        >>> added_essay_text("md").splitlines()[0]
+        '# The Grain Levy in Belyi District'
+    """
+    if fmt == "txt":
+        parts = [ADDED_TITLE.upper(), ADDED_AUTHOR]
+        for label, paras in ADDED_SECTIONS:
+            parts += [label, *paras]
+        return "\n\n".join(parts) + "\n"
+    if fmt == "md":
+        parts = [f"# {ADDED_TITLE}", f"*{ADDED_AUTHOR}*"]
+        for label, paras in ADDED_SECTIONS:
+            parts += [f"## {label}", *paras]
+        return "\n\n".join(parts) + "\n"
+    if fmt == "html":
+        import html
+
+        body = [f"<h1>{html.escape(ADDED_TITLE)}</h1>", f"<p><em>{ADDED_AUTHOR}</em></p>"]
+        for label, paras in ADDED_SECTIONS:
+            body.append(f"<h2>{label}</h2>")
+            body += [f"<p>{html.escape(p)}</p>" for p in paras]
+        return (
+            "<!doctype html><html><head><title>x</title><style>p{margin:0}</style>"
+            "<script>var hidden = 'not text';</script></head><body>"
+            + "\n".join(body)
+            + "</body></html>"
+        )
+    if fmt == "pdf":
+        return _pdf([ADDED_TITLE, ADDED_AUTHOR], ADDED_SECTIONS)
+    raise ValueError(fmt)
+
+
+def _pdf(head: list[str], sections) -> bytes:  # type: ignore[no-untyped-def]
+    from fpdf import FPDF
+
+    class Doc(FPDF):
+        def header(self) -> None:
+            self.set_font("Helvetica", size=8)
+            self.cell(0, 6, "Studies in Soviet Agriculture", align="C")
+            self.ln(10)
+
+        def footer(self) -> None:
+            self.set_y(-15)
+            self.set_font("Helvetica", size=8)
+            self.cell(0, 10, str(self.page_no()), align="C")
+
+    pdf = Doc()
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 14)
+    for line in head:
+        pdf.multi_cell(0, 8, line, align="C")
+        pdf.ln(4)
+    for label, paras in sections:
+        pdf.set_font("Helvetica", "B", 12)
+        pdf.multi_cell(0, 8, label, align="C")
+        pdf.ln(3)
+        pdf.set_font("Helvetica", size=11)
+        for p in paras:
+            pdf.multi_cell(0, 6, p)
+            pdf.ln(4)
+    return bytes(pdf.output())
+
+
+def scanned_pdf() -> bytes:
+    """A one-page PDF with a drawing and no text layer (what a scan looks like to pypdf)."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_fill_color(80, 80, 80)
+    for i in range(20):
+        pdf.rect(20, 20 + i * 10, 170, 5, style="F")
+    return bytes(pdf.output())

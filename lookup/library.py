@@ -31,6 +31,7 @@ SearchHow = Literal["auto", "phrase", "keyword", "anchor"]
 
 __all__ = [
     "Library",
+    "LiveLibrary",
     "LookupResponse",
     "LookupResult",
     "ReaderPage",
@@ -73,7 +74,6 @@ _QUERY_MARKERS = re.compile(
     r"<sup>[^<]{0,40}</sup>|\^\{[^{}]{0,40}\}|[⁰¹²³⁴⁵⁶⁷⁸⁹]+|<[^>]{0,80}>|\\math(?:bf|rm|it)\{",
     re.IGNORECASE,
 )
-
 
 
 def fold_with_map(text: str) -> tuple[str, list[int]]:
@@ -559,15 +559,36 @@ def _load_passages(settings: Settings) -> list[Passage]:
 
 
 @functools.lru_cache(maxsize=4)
-def _cached_library(corpus_dir: str, settings: Settings) -> Library:
+def _cached_library(stamp: tuple, settings: Settings) -> Library:
+    del stamp  # cache key only
     return Library(_load_passages(settings))
+
+
+class LiveLibrary:
+    """The :class:`Library` of the configured corpus as it is at each use: a text added or
+    removed (``attest add``/``remove``, the chat's Corpus tab) shows at the next call.
+
+    Each attribute is read from the current library (cached per corpus state, one ``stat`` of
+    each catalog to find it); take :meth:`current` once to make several calls on one state.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def current(self) -> Library:
+        from corpus.user import corpus_stamp
+
+        return _cached_library(corpus_stamp(self.settings), self.settings)
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        return getattr(self.current(), name)
 
 
 def get_library(
     settings: Settings | None = None, passages: Iterable[Passage] | None = None
 ) -> Library:
-    """The :class:`Library` of the configured corpus (cached per corpus folder), or of ``passages``."""
+    """The :class:`Library` of ``passages``, or of the configured corpus, following it as texts
+    are added and removed (a :class:`LiveLibrary`)."""
     if passages is not None:
         return Library(passages)
-    s = get_settings(settings)
-    return _cached_library(str(s.corpus_dir), s)
+    return LiveLibrary(get_settings(settings))  # type: ignore[return-value]

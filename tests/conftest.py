@@ -9,8 +9,14 @@ from corpus.settings import PROJECT_ROOT, Settings, get_settings
 
 @pytest.fixture
 def settings(tmp_path) -> Settings:
-    """Settings whose writable folders are inside tmp_path, with the fake generator."""
-    return get_settings(None, data_dir=tmp_path / "data", generator_backend="fake")
+    """Settings whose writable folders are inside tmp_path, with the fake generator.
+
+    The learned answerability threshold is off (``select_min_score=0``): it is calibrated for
+    the real embedder, and fast tests use a fake one; the slow tests keep it.
+    """
+    return get_settings(
+        None, data_dir=tmp_path / "data", generator_backend="fake", select_min_score=0.0
+    )
 
 
 @pytest.fixture

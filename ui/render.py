@@ -351,9 +351,16 @@ def render_answer(answer: Answer, turn_no: int, *, show_unverified: bool = False
         if answer.message:
             parts.append(f'<div class="notice">{esc(answer.message)}</div>')
         leads = [s for s in verified if "short-answer" in _flags(s)]
-        rest = [s for s in verified if "short-answer" not in _flags(s)]
+        further = [s for s in verified if "further" in _flags(s)]
+        rest = [s for s in verified if not {"short-answer", "further"} & _flags(s)]
         parts.extend(_lead_html(s, by_n, turn_no) for s in leads)
         parts.append(_author_blocks(rest, by_n, turn_no))
+        if further:
+            items = "".join(f"<li>{_sentence_html(s, by_n, turn_no)}</li>" for s in further)
+            parts.append(
+                '<div class="further"><div class="further-title">Also in the passages</div>'
+                f"<ul>{items}</ul></div>"
+            )
     if show_unverified and unverified:
         items = "".join(
             f'<li><span class="badge dropped-badge">not verified — dropped</span> '

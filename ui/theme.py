@@ -57,6 +57,9 @@ CONTENT_CSS = (
   font-family: system-ui, sans-serif; font-size: 12px; color: #7a6e63; font-style: italic;
 }
 .sent.v-rejecting q, .sent.v-reporting q, .sent.v-epigraph q { color: #5d544b; }
+.further { margin-top: 8px; font-size: 14px; color: #5d544b; }
+.further ul { margin: 2px 0 0; padding-left: 18px; }
+.further-title { font-family: system-ui, sans-serif; font-size: 12px; color: #7a6e63; }
 .compare { display: grid; grid-template-columns: repeat(auto-fit, minmax(240px, 1fr)); gap: 10px 18px; }
 .compare .author-block { margin: 6px 0; }
 a.cite {

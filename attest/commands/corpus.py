@@ -1,4 +1,5 @@
-"""`attest corpus`: the works of the corpus, or `--check` to validate the catalog."""
+"""`attest corpus`: the works of the corpus (its own and those added with `attest add`, marked),
+or `--check` to validate the catalogs."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from attest.commands.common import settings_from_args
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "corpus", help="list the corpus works (author, year, passages, words) or --check it"
+        "corpus",
+        help="list the works (author, year, passages, words; added ones marked) or --check them",
     )
     p.add_argument(
         "--check",
@@ -27,6 +29,9 @@ def run(args: argparse.Namespace) -> int:
     if args.check:
         problems = check_catalog(settings)
         where = settings.corpus_dir / "catalog.toml"
+        added = settings.resolved_user_corpus_dir / "catalog.toml"
+        if added.is_file():
+            where = f"{where} + {added}"
         if problems:
             print(f"{where}: {len(problems)} problem(s)")
             for problem in problems:
@@ -38,6 +43,9 @@ def run(args: argparse.Namespace) -> int:
 
     catalog = load_catalog(settings)
     passages = load_passages(settings, catalog=catalog)
+    from corpus.settings import PACKAGE_CORPUS_DIR
+
+    own = "bundled" if settings.corpus_dir.resolve() == PACKAGE_CORPUS_DIR else "corpus"
     rows = []
     for work in catalog.works:
         mine = [p for p in passages if p.work_id == work.work_id]
@@ -45,9 +53,17 @@ def run(args: argparse.Namespace) -> int:
         notes = sum(p.kind == "footnote" for p in mine)
         words = sum(len(p.text.split()) for p in mine)
         rows.append(
-            (work.work_id, work.author, str(work.year or "—"), str(body), str(notes), str(words))
+            (
+                work.work_id,
+                work.author,
+                str(work.year or "—"),
+                str(body),
+                str(notes),
+                str(words),
+                "added" if work.added else own,
+            )
         )
-    header = ("work", "author", "year", "body", "footnotes", "words")
+    header = ("work", "author", "year", "body", "footnotes", "words", "source")
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     numeric = {2, 3, 4, 5}
 
@@ -63,7 +79,14 @@ def run(args: argparse.Namespace) -> int:
     for row in rows:
         print(fmt(row))
     total_words = sum(int(r[5]) for r in rows)
+    added = sum(w.added for w in catalog.works)
+    note = (
+        f"; {added} added with `attest add` (in {settings.resolved_user_corpus_dir})"
+        if added
+        else ""
+    )
     print(
-        f"{len(rows)} works by {len(catalog.authors)} authors, {len(passages)} passages, {total_words} words"
+        f"{len(rows)} works by {len(catalog.authors)} authors, {len(passages)} passages, "
+        f"{total_words} words{note}"
     )
     return 0

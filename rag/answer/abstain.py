@@ -7,9 +7,14 @@ absent terms that no retrieved chunk contains; an answerable one finds most of t
 and the titles of works the question names are routing, not content, so they do not count;
 nor do words that frame a question ("explain", "compare", "account"). Proper names in the
 question weigh double, and a proper name the corpus never mentions at all ("Alliluyeva") makes
-the strength 0: the essays cannot address what they never name. The score is compared with
-``settings.abstain_threshold`` (calibrated on the dev set's unanswerable questions; dense
-similarity is reported but not used — it was high even for questions the essays do not answer).
+the strength 0: the essays cannot address what they never name.
+
+The decision (:func:`should_abstain`) adds what the selector found: a small logistic model,
+trained with the selector on the training questions (answerable and not), turns the strength,
+the best sentences' probabilities, their coverage of the key terms and the share of the
+question in words the corpus never uses into a probability that the essays answer; its
+threshold keeps false refusals on the training questions under 3%. A question asking for a
+number or a date that no top sentence states is refused whatever the model says.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+
+import numpy as np
 
 from rag.retrieval.search import Hit
 from rag.retrieval.stats import idf, phrase_key
@@ -160,20 +167,72 @@ def missing_fact(question: str, ranked: Sequence) -> bool:
 
 
 def should_abstain(
-    question, hits, ranked, excerpts, works, settings, index, timings, min_score: float = 0.0
+    question, hits, ranked, excerpts, works, settings, index, timings, model=None, threshold=0.0
 ) -> bool:
-    """Abstain when nothing was found, the key terms are not covered, the best sentence is
-    unlikely to answer (its probability under ``min_score``), or the asked-for number or date
-    is given nowhere. ``timings`` records the two strengths for evaluation."""
+    """Abstain when nothing was found, the question names what the corpus never mentions
+    (strength 0), the asked-for number or date is given nowhere, or the learned answerability
+    (``model``, over the evidence strength and the selector's confidence) is under
+    ``threshold``. ``timings`` records the signals for evaluation."""
     if not excerpts:
         return True
     ignore = routing_words(question, works)
     strength = evidence_strength(question.standalone, hits, index=index, ignore_words=ignore)
-    top = ranked[0].score if ranked else 0.0
+    p = answerability(question.standalone, strength.score, ranked, index, model)
     timings["evidence_strength"] = strength.score
-    timings["selector_top"] = round(top, 4)
+    timings["selector_top"] = round(ranked[0].score if ranked else 0.0, 4)
+    timings["answerability"] = round(p, 4)
     return (
-        strength.score < settings.abstain_threshold
-        or top < min_score
+        strength.score <= settings.abstain_threshold
         or missing_fact(question.standalone, ranked)
+        or p < threshold
     )
+
+
+# --- answerability: a learned decision over the evidence and the selector's confidence --------
+
+ANSWERABILITY_FEATURES: tuple[str, ...] = (
+    "strength",  # IDF-weighted key-term coverage by the top chunks (evidence_strength)
+    "top",  # the selector's probability for its best sentence
+    "top3_mean",  # ... mean over its best three
+    "top_window_coverage",  # key-term coverage by the best sentence and its neighbours
+    "unknown_mass",  # share of the question's IDF mass in words the corpus never uses
+    "max_dense",  # best cosine between the question and a candidate sentence
+    "typed",  # the question asks for a number, a date or a name
+)
+
+
+def answerability_row(question: str, strength: float, ranked: Sequence, index) -> list[float]:
+    """The :data:`ANSWERABILITY_FEATURES` of one question."""
+    from rag.answer.features import FEATURES
+
+    scores = [r.score for r in ranked]
+    top_row = ranked[0].features if ranked and ranked[0].features is not None else None
+    dense_i = FEATURES.index("dense")
+    window_i = FEATURES.index("lexical_window")
+    dense = [float(r.features[dense_i]) for r in ranked if r.features is not None]
+    stats = getattr(index, "stats", None)
+    terms = [w for w in dict.fromkeys(content_words(question))]
+    if stats is not None and terms:
+        weights = {w: idf(w, stats.n_docs, stats.df) for w in terms}
+        unknown = sum(v for w, v in weights.items() if stats.df.get(w, 0) == 0) / sum(
+            weights.values()
+        )
+    else:
+        unknown = 0.0
+    return [
+        strength,
+        scores[0] if scores else 0.0,
+        float(np.mean(scores[:3])) if scores else 0.0,
+        float(top_row[window_i]) if top_row is not None else 0.0,
+        unknown,
+        max(dense, default=0.0),
+        float(answer_type(question) != AnswerType.OTHER),
+    ]
+
+
+def answerability(question: str, strength: float, ranked: Sequence, index, model) -> float:
+    """The probability that the essays answer ``question`` (1.0 without a model)."""
+    if model is None:
+        return 1.0
+    row = np.asarray([answerability_row(question, strength, ranked, index)], dtype=np.float64)
+    return float(model.probabilities(row)[0])

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from rag.answer.question import Question
 from rag.answer.select import Excerpt, Ranked
 from rag.answer.types import AnswerSentence, Citation, Flag
-from rag.text.answer_types import answer_type, asks_for_author
+from rag.text.answer_types import AnswerType, answer_type, asks_for_author
 from rag.text.short_answer import short_answer
 from rag.text.voices import Voice
 
@@ -225,7 +225,9 @@ def compose(
 
 # A second sentence of an author is shown when it is nearly as likely to answer as the first.
 SECOND_SENTENCE_SHARE = 0.6
-SENTENCES_PER_AUTHOR = 2
+# Further sentences, shown apart after the answer, for a reader who wants to look on.
+FURTHER_SHARE = 0.5
+FURTHER_PER_AUTHOR = 2
 
 
 def _locate(excerpts: Sequence[Excerpt]) -> dict[tuple[str, int], tuple[Excerpt, int]]:
@@ -247,21 +249,40 @@ def answer_authors(question: Question, ranked: Sequence[Ranked]) -> list[str]:
     return present[:1]
 
 
-def selection_items(
-    question: Question, ranked: Sequence[Ranked], excerpts: Sequence[Excerpt]
-) -> list[Item]:
-    """The answering sentences per author (best first), preceded by the short answer copied
-    from the best sentence when the question asks for a number, a date or a name."""
-    where = _locate(excerpts)
-    items: list[Item] = []
-    for author in answer_authors(question, ranked):
+def choose_sentences(question: Question, ranked: Sequence[Ranked]) -> list[tuple[Ranked, bool]]:
+    """The sentences a select-mode answer shows, as ``(sentence, further)``: per author, the
+    best one (and the second when nearly as likely), then up to :data:`FURTHER_PER_AUTHOR`
+    more that are at least :data:`FURTHER_SHARE` as likely, marked ``further``."""
+    authors = answer_authors(question, ranked)
+    further_n = 1 if len(authors) > 1 else FURTHER_PER_AUTHOR
+    chosen: list[tuple[Ranked, bool]] = []
+    for author in authors:
         mine = [r for r in ranked if r.candidate.author == author]
-        mine = [r for r in mine if (r.candidate.hit.chunk.id, r.candidate.start) in where]
-        for i, r in enumerate(mine[:SENTENCES_PER_AUTHOR]):
-            if i and r.score < SECOND_SENTENCE_SHARE * mine[0].score:
-                break
-            ex, k = where[(r.candidate.hit.chunk.id, r.candidate.start)]
-            items.append(replace(quote_item(ex, k), support=round(r.score, 4)))
+        if not mine:
+            continue
+        best = mine[0].score
+        main = [mine[0]]
+        if len(mine) > 1 and mine[1].score >= SECOND_SENTENCE_SHARE * best:
+            main.append(mine[1])
+        more = [r for r in mine[len(main) :] if r.score >= FURTHER_SHARE * best][:further_n]
+        chosen += [(r, False) for r in main] + [(r, True) for r in more]
+    return chosen
+
+
+def selection_items(
+    question: Question, chosen: Sequence[tuple[Ranked, bool]], excerpts: Sequence[Excerpt]
+) -> list[Item]:
+    """The chosen sentences as quotes (the answering ones first, the further ones after),
+    preceded by the short answer copied from the best sentence when the question asks for a
+    number, a date or a name (or who said it)."""
+    where = _locate(excerpts)
+
+    def item(r: Ranked, further: bool) -> Item:
+        ex, k = where[(r.candidate.hit.chunk.id, r.candidate.start)]
+        it = replace(quote_item(ex, k), support=round(r.score, 4))
+        return replace(it, flags=(*it.flags, Flag.FURTHER)) if further else it
+
+    items = [item(r, f) for r, f in chosen if not f] + [item(r, f) for r, f in chosen if f]
     if items and not question.is_comparison:
         lead = _lead(question.standalone, items[0])
         if lead is not None:
@@ -274,10 +295,13 @@ def _lead(question: str, top: Item) -> Item | None:
     sentence's speaker when it gives someone else's words, else its author), otherwise the
     asked-for fact copied from the sentence."""
     if asks_for_author(question):
-        other = top.voice in (Voice.QUOTING, Voice.REPORTING, Voice.EPIGRAPH) and top.speaker
-        who = top.speaker if other else top.author
-        return replace(top, text=who, flags=(Flag.SHORT_ANSWER,)) if who else None
-    lead = short_answer(question, top.text, answer_type(question))
+        # "Which author...?" asks about the essays' authors: the essay's author answers.
+        return replace(top, text=top.author, flags=(Flag.SHORT_ANSWER,)) if top.author else None
+    kind = answer_type(question)
+    if kind == AnswerType.NAME and top.speaker and top.voice != Voice.OWN:
+        # "Whose words...?" / "Who said...?": the person the sentence quotes or reports.
+        return replace(top, text=top.speaker, flags=(Flag.SHORT_ANSWER,))
+    lead = short_answer(question, top.text, kind)
     if not lead or top.span is None:
         return None
     n, a, _b = top.span

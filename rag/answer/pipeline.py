@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from corpus.settings import Settings, get_settings
 from rag.answer import compose as C
@@ -18,10 +19,12 @@ from rag.answer.abstain import should_abstain
 from rag.answer.draft import is_complete, parse_markers, split_draft
 from rag.answer.filters import validate_filters
 from rag.answer.question import Question, catalog_works, history_questions, names_of, understand
+from rag.answer.ranker import answerability_model
 from rag.answer.select import (
     Excerpt,
     Ranked,
     build_excerpts,
+    excerpts_from,
     rank_candidates,
     retrieve_candidates,
 )
@@ -54,6 +57,7 @@ class _Run:
     timings: dict[str, float] = field(default_factory=dict)
     ranked: list = field(default_factory=list)
     min_score: float = 0.0
+    answerability: Any = None
 
     def checkpoint(self) -> None:
         """Give up between stages once Stop is pressed: no stage runs for a reader who left."""
@@ -98,10 +102,11 @@ def _retrieve_and_select(run: _Run, s: Settings, authors, works, index, embedder
     must = C.answer_authors(q, ranked) if q.is_comparison or q.authors else ()
     excerpts = build_excerpts(ranked, s, must)
     run.ranked = ranked
+    run.answerability = answerability_model(ranker)
     run.min_score = (
         s.select_min_score
         if s.select_min_score is not None
-        else float(ranker.meta.get("min_score", 0.0))
+        else float(ranker.meta.get("abstain", {}).get("threshold", 0.0))
     )
     run.timings["evidence_s"] = time.perf_counter() - t
     run.checkpoint()
@@ -114,8 +119,10 @@ def _abstain(run: _Run, excerpts: list[Excerpt], mode: AnswerMode) -> Answer:
     return run.finish(composed, mode, "", abstained=True, message=ABSTAIN_MESSAGE)
 
 
-def _selected(run: _Run, ranked: list[Ranked], excerpts: list[Excerpt]) -> Answer:
-    items = C.selection_items(run.question, ranked, excerpts)
+def _selected(run: _Run, ranked: list[Ranked]) -> Answer:
+    chosen = C.choose_sentences(run.question, ranked)
+    excerpts = excerpts_from([r for r, _further in chosen])
+    items = C.selection_items(run.question, chosen, excerpts)
     composed = C.compose(items, excerpts, run.question)
     return run.finish(composed, AnswerMode.SELECT, "selector")
 
@@ -224,12 +231,21 @@ def _stages(
     hits, ranked, excerpts = _retrieve_and_select(run, s, authors, works, index, embedder)
     # 4. abstain when the evidence does not cover the question or no sentence answers it
     if mode != AnswerMode.FREE and should_abstain(
-        q, hits, ranked, excerpts, works_catalog, s, index, run.timings, run.min_score
+        q,
+        hits,
+        ranked,
+        excerpts,
+        works_catalog,
+        s,
+        index,
+        run.timings,
+        run.answerability,
+        run.min_score,
     ):
         yield _abstain(run, excerpts, mode)
         return
     if mode == AnswerMode.SELECT:
-        yield _selected(run, ranked, excerpts)
+        yield _selected(run, ranked)
         return
     if generator is None and mode != AnswerMode.EXTRACTIVE:
         from rag.generators.base import get_generator

@@ -61,10 +61,10 @@ class LinearRanker:
         }
 
 
-def ranker_from_json(data: dict) -> LinearRanker:
-    """A ranker from its JSON form; its features must be exactly this version's."""
+def ranker_from_json(data: dict, expected: tuple[str, ...] = FEATURES) -> LinearRanker:
+    """A linear model from its JSON form; its features must be exactly ``expected``."""
     features = tuple(data.get("features", ()))
-    if features != FEATURES:
+    if features != expected:
         raise RankerError(
             "the selector's weights were trained on other features; rebuild them with "
             "`attest train selector`"
@@ -90,3 +90,13 @@ def load_ranker(path: str | None = None) -> LinearRanker:
     except (OSError, ValueError) as exc:
         raise RankerError(f"cannot read selector weights {p} ({exc})") from exc
     return ranker_from_json(data)
+
+
+def answerability_model(ranker: LinearRanker) -> LinearRanker | None:
+    """The answerability model trained with the selector (None when its file has none)."""
+    from rag.answer.abstain import ANSWERABILITY_FEATURES
+
+    data = ranker.meta.get("abstain")
+    if not data or "coef" not in data:
+        return None
+    return ranker_from_json(data, ANSWERABILITY_FEATURES)

@@ -128,6 +128,7 @@ class Ranked:
 
     candidate: Candidate
     score: float
+    features: np.ndarray | None = None  # its row of rag.answer.features.FEATURES
 
 
 def _unit(m: np.ndarray) -> np.ndarray:
@@ -202,7 +203,7 @@ def rank_candidates(
     )
     probs = ranker.probabilities(x)
     order = sorted(range(len(cands)), key=lambda i: (-float(probs[i]), cands[i].rank, cands[i].k))
-    return [Ranked(cands[i], float(probs[i])) for i in order]
+    return [Ranked(cands[i], float(probs[i]), x[i]) for i in order]
 
 
 def retrieve_candidates(question, settings: Settings, *, index, embedder, authors=None, works=None):
@@ -245,13 +246,9 @@ def _chosen(ranked: Sequence[Ranked], budget: int, per_chunk: int, must: Sequenc
     return chosen
 
 
-def build_excerpts(
-    ranked: Sequence[Ranked], settings: Settings | None = None, must_authors: Sequence[str] = ()
-) -> list[Excerpt]:
-    """Numbered excerpts from the best sentences: one per chunk, chunks in the order of their
-    best sentence, the kept sentences of each in text order."""
-    s = get_settings(settings)
-    chosen = _chosen(ranked, s.evidence_token_budget, s.evidence_sentences_per_chunk, must_authors)
+def excerpts_from(chosen: Sequence[Ranked]) -> list[Excerpt]:
+    """Numbered excerpts holding exactly ``chosen``: one per chunk, chunks in the order of their
+    first chosen sentence, each chunk's sentences in text order."""
     by_chunk: dict[str, list[Ranked]] = {}
     for r in chosen:
         by_chunk.setdefault(r.candidate.hit.chunk.id, []).append(r)
@@ -271,6 +268,17 @@ def build_excerpts(
         )
         excerpts.append(Excerpt(len(excerpts) + 1, group[0].candidate.hit, sentences))
     return excerpts
+
+
+def build_excerpts(
+    ranked: Sequence[Ranked], settings: Settings | None = None, must_authors: Sequence[str] = ()
+) -> list[Excerpt]:
+    """Numbered excerpts from the best sentences, within ``evidence_token_budget`` and at most
+    ``evidence_sentences_per_chunk`` per chunk, each required author's best one first."""
+    s = get_settings(settings)
+    return excerpts_from(
+        _chosen(ranked, s.evidence_token_budget, s.evidence_sentences_per_chunk, must_authors)
+    )
 
 
 def select_evidence(

@@ -33,6 +33,7 @@ class Flag(StrEnum):
 
     QUOTE = "quote"  # a verbatim sentence of the essays
     SHORT_ANSWER = "short-answer"  # the asked-for fact, copied from the answering sentence
+    FURTHER = "further"  # a further relevant sentence, shown after the answer
     CLOSEST = "closest"  # a passage offered with an abstention (not a claim)
     UNVERIFIED = "unverified"  # free mode: never checked
     UNSUPPORTED = "unsupported"  # no excerpt supports it

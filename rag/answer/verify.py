@@ -27,7 +27,7 @@ from rag.answer.select import Excerpt
 from rag.text.lexicon import NEGATIONS, fold, stem
 from rag.text.names import AuthorNames, find_authors, mentions, proper_name_stems
 from rag.text.tokens import content_words, normalise_for_match, numbers, words
-from rag.text.voices import Stance, Voice, claim_frame
+from rag.text.voices import _FRAME_AFTER, Stance, Voice, claim_frame
 
 # --- support scoring ------------------------------------------------------------------------
 
@@ -360,6 +360,38 @@ def voice_conflict(
     return True
 
 
+# What a rejecting frame's verb governs: "the view that", "Carr's claim that", "the idea:".
+_REJECTED_OBJECT = re.compile(
+    r"^\s*(?:(?:the|this|that|a|an|his|her|their|[A-Z][\w'’.-]*['’]s?)\s+)?"
+    r"(?:(?:view|views|idea|claim|notion|argument|explanation|interpretation|thesis|theory|"
+    r"belief|position)\s+)?(?:that\b|:)?\s*"
+)
+
+
+def rejected_view(claim: str) -> str | None:
+    """The view a sentence says its holder rejects, without the frame ("X rejects the view
+    that ..."), or None when the sentence does not reject.
+
+    Checked against a sentence that *presents* a rejected view, the frame is attribution, not
+    content: "rejects" is not a negation of that view, and its words are not unstated content.
+
+    Example::
+
+        >>> rejected_view('Ticktin rejects the view that "the purges were a response to war".')
+        '"the purges were a response to war".'
+        >>> rejected_view("Ticktin argues that war caused the purges.") is None
+        True
+    """
+    frame = claim_frame(claim)
+    if frame.stance != Stance.REJECTS:
+        return None
+    m = _FRAME_AFTER.search(claim)
+    if not m:
+        return None
+    body = _REJECTED_OBJECT.sub("", claim[m.end() :], count=1).strip()
+    return body if len(content_words(body)) >= 2 else None
+
+
 def unnamed_names(claim: str, source: str, ignore: frozenset[str] = frozenset()) -> list[str]:
     """Proper names in ``claim`` that ``source`` never uses: a sentence that brings in a person,
     party or place its excerpt does not name says more than the excerpt does.
@@ -418,6 +450,22 @@ def _verify_once(
         ],
         dtype=np.float32,
     ).reshape(len(claims), len(units))
+    # A sentence rejecting a view, against a one-sentence unit that presents a rejected view:
+    # scored on the view alone (see rejected_view). Nothing else is rescored.
+    rejecting_units = [
+        u
+        for u, (n, _text, a, b) in enumerate(units)
+        if (a, b) in by_n[n].offsets() and _unit_voice(by_n[n], a, b)[0] == Voice.REJECTING
+    ]
+    for i, claim in enumerate(claims):
+        body = rejected_view(claim) if rejecting_units else None
+        if body is None:
+            continue
+        rescored = scorer.score([body], [units[u][1] for u in rejecting_units])
+        body_words = [w for w in content_words(body) if w not in ignore]
+        for k, u in enumerate(rejecting_units):
+            matrix[i, u] = rescored[0, k]
+            recall[i, u] = overlap_recall(body_words, unit_words[u])
     passes = (matrix >= threshold) & (recall >= s.support_min_overlap)
     sources = [ex.chunk.text for ex in excerpts]
     verdicts: list[Verdict] = []

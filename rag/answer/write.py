@@ -4,6 +4,12 @@ data), and the streamed draft.
 Kept brief on purpose: the default model is small and every prompt token costs time on a CPU.
 Excerpt text never reaches the system message, and anything in it that looks like our own
 delimiters is neutralised, so an excerpt saying "ignore previous instructions" stays data.
+
+Two formats: :func:`build_messages` (any model), and the **writer** format
+(:func:`writer_messages`) that the bundled model's LoRA adapter was trained on (``attest train
+writer``): one line per selected sentence, labelled with its excerpt number, author and voice.
+:func:`stream_draft` switches to the writer format, with constrained decoding (quotes copied
+from the sentences, markers naming given excerpts), when the generator says it is the writer.
 """
 
 from __future__ import annotations
@@ -18,6 +24,8 @@ from corpus.settings import Settings
 from rag.answer.select import Excerpt
 from rag.answer.types import Draft, Status
 from rag.generators.base import GeneratorError
+from rag.generators.constrain import DraftConstraints
+from rag.text.voices import Voice, voice_phrase
 
 LOADING_MESSAGE = "Loading the language model…"
 
@@ -86,6 +94,17 @@ def render_excerpts(excerpts: Sequence[Excerpt]) -> str:
     return "\n".join(lines)
 
 
+class Prompt(list):
+    """Chat messages (a plain list of ``{"role", "content"}`` dicts) that remember the question
+    and excerpts they were built from, so that a generator with a format of its own (the
+    writer adapter) can be given that format instead."""
+
+    def __init__(self, messages: Sequence[dict], question: str, excerpts: Sequence[Excerpt]):
+        super().__init__(messages)
+        self.question = question
+        self.excerpts = tuple(excerpts)
+
+
 def build_messages(question: str, excerpts: Sequence[Excerpt]) -> list[dict]:
     """System rules + one user message holding the excerpts and the question.
 
@@ -96,7 +115,71 @@ def build_messages(question: str, excerpts: Sequence[Excerpt]) -> list[dict]:
         (['system', 'user'], True)
     """
     user = f"{render_excerpts(excerpts)}\n\nQuestion: {neutralise(question)}"
-    return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
+    messages = [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
+    return Prompt(messages, question, excerpts)
+
+
+# --- the writer format (the bundled model's LoRA adapter) -----------------------------------
+
+# The sentence the writer gives when the sentences do not answer (the verifier reads it as an
+# abstention, and the answer then quotes the essays).
+WRITER_ABSTAIN = "The essays do not address this."
+WRITER_SYSTEM_PROMPT = (
+    "Answer the question from the numbered sentences. Write one or two short sentences. Each "
+    "says whose view it gives, copies key words in quotation marks and ends with its [n]. If "
+    f"the sentences do not answer, write: {WRITER_ABSTAIN}"
+)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(neutralise(text).split())
+
+
+def writer_label(author: str, voice: Voice | str | None, speaker: str | None) -> str:
+    """Who speaks in a sentence, for the writer: the author's surname, with the voice.
+
+    Example::
+
+        >>> writer_label("Robert C. Tucker", "reporting", "Carr and Davies")
+        "Tucker, summarising Carr and Davies's view"
+        >>> writer_label("Hillel H. Ticktin", "own", None)
+        'Ticktin'
+    """
+    phrase = voice_phrase(voice, speaker, author)
+    return phrase or (author.split()[-1] if author else "the author")
+
+
+def writer_sentences(excerpts: Sequence[Excerpt]) -> list[tuple[int, str, str]]:
+    """``(n, label, text)`` of every kept sentence, excerpt by excerpt, as the writer sees it."""
+    return [
+        (ex.n, writer_label(ex.author, es.voice, es.speaker), _one_line(es.text))
+        for ex in excerpts
+        for es in ex.sentences
+    ]
+
+
+def writer_messages(question: str, excerpts: Sequence[Excerpt]) -> list[dict]:
+    """The writer's prompt: its rules, then one line per sentence and the question.
+
+    Example::
+
+        >>> msgs = writer_messages("Who?", [])
+        >>> msgs[0]["content"] == WRITER_SYSTEM_PROMPT, msgs[1]["content"]
+        (True, 'Question: Who?')
+    """
+    lines = [f"[{n}] {label}: {text}" for n, label, text in writer_sentences(excerpts)]
+    lines.append(f"Question: {_one_line(question)}")
+    return [
+        {"role": "system", "content": WRITER_SYSTEM_PROMPT},
+        {"role": "user", "content": "\n".join(lines)},
+    ]
+
+
+def writer_constraints(excerpts: Sequence[Excerpt]) -> DraftConstraints:
+    """What the writer may quote (the sentences exactly as shown) and cite."""
+    return DraftConstraints(
+        tuple(text for _n, _label, text in writer_sentences(excerpts)), len(excerpts)
+    )
 
 
 @dataclass(frozen=True)
@@ -133,9 +216,13 @@ def stream_draft(
                 return Drafted("", f"{exc} — answering with quotes instead.", failed=True)
     message = None
     parts: list[str] = []
+    kwargs = {}
+    if getattr(generator, "writer", False) and isinstance(messages, Prompt):
+        kwargs["constraints"] = writer_constraints(messages.excerpts)
+        messages = writer_messages(messages.question, messages.excerpts)
     t = time.perf_counter()
     try:
-        for piece in generator.stream(messages, settings.max_new_tokens, stop_event):
+        for piece in generator.stream(messages, settings.max_new_tokens, stop_event, **kwargs):
             timings.setdefault("ttft_s", time.perf_counter() - started)
             parts.append(piece)
             yield Draft(piece)

@@ -143,8 +143,8 @@ def latest(index: Any, settings: Settings | None = None) -> Any:
     One ``stat`` of the manifest per call. An index object is never changed, so a search that
     holds one sees a whole index, old or new.
     """
-    if not isinstance(index, Index) or index.path is None:
-        return index
+    if not isinstance(index, Index) or index.path is None or index.stamp is None:
+        return index  # not read from or written to a folder: nothing newer to look for
     disk = files.stamp(Path(index.path))
     if disk is None or index.stamp == disk:
         return index
@@ -169,14 +169,22 @@ def latest(index: Any, settings: Settings | None = None) -> Any:
 def _embed_texts(
     texts: Sequence[str], embedder: Embedder, progress: Progress, start: float, span: float
 ) -> np.ndarray:
+    """Embeddings of ``texts`` (in their order), computed longest first in slices of
+    :data:`EMBED_BATCH` (similar lengths pad least), reporting progress after each slice."""
     if not texts:
         return np.zeros((0, embedder.dim), dtype=np.float32)
-    parts = []
-    for i in range(0, len(texts), EMBED_BATCH):
-        parts.append(np.asarray(embedder.encode(list(texts[i : i + EMBED_BATCH])), np.float32))
+    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+    out: np.ndarray | None = None
+    for i in range(0, len(order), EMBED_BATCH):
+        part = order[i : i + EMBED_BATCH]
+        vectors = np.asarray(embedder.encode([texts[j] for j in part]), dtype=np.float32)
+        if out is None:
+            out = np.zeros((len(texts), vectors.shape[1]), dtype=np.float32)
+        out[part] = vectors
         done = min(len(texts), i + EMBED_BATCH)
-        progress(start + span * done / len(texts), f"embedding {done}/{len(texts)}")
-    return np.concatenate(parts)
+        progress(start + span * done / len(texts), f"embedding {done} of {len(texts)} texts")
+    assert out is not None
+    return out
 
 
 def _canonical(chunks: Sequence[Chunk], catalog: Catalog) -> list[int]:
@@ -213,7 +221,6 @@ def _sentence_blocks(index: Index) -> list[np.ndarray]:
 
 
 def _assemble(
-    s: Settings,
     chunks: list[Chunk],
     vectors: np.ndarray,
     blocks: list[np.ndarray],
@@ -374,26 +381,20 @@ def _stage_added(
     texts = [c.indexed_text for c in new_chunks]
     sentence_texts = [c.text[v.start : v.end] for c in new_chunks for v in c.sentences]
     total = len(texts) + len(sentence_texts)
-    vectors = _embed_texts(texts, embedder, progress, 0.15, 0.75 * len(texts) / max(1, total))
+    # Chunks and their sentences in one pass, so batches of similar length form across both.
+    both = _embed_texts([*texts, *sentence_texts], embedder, progress, 0.15, 0.75)
+    vectors, sentence_vectors = both[: len(texts)], both[len(texts) :]
     if vectors.shape != (len(new_chunks), old.dim):
         raise IndexFileError(
             f"embedder {embedder.name!r} returned {vectors.shape} for {len(new_chunks)} chunks; "
             f"the index has dim {old.dim}: run `attest index --rebuild`"
         )
-    sentence_vectors = _embed_texts(
-        sentence_texts,
-        embedder,
-        progress,
-        0.15 + 0.75 * len(texts) / max(1, total),
-        0.75 * len(sentence_texts) / max(1, total),
-    )
     blocks = _sentence_blocks(old)
     offset = 0
     for c in new_chunks:
         blocks.append(sentence_vectors[offset : offset + len(c.sentences)])
         offset += len(c.sentences)
     chunks, matrix, sentences = _assemble(
-        s,
         [*old.chunks, *new_chunks],
         np.concatenate([old.vectors(), vectors]),
         blocks,
@@ -464,7 +465,6 @@ def remove_work(
                 keep = [i for i, c in enumerate(old.chunks) if c.work_id != plan.work.work_id]
                 blocks = _sentence_blocks(old)
                 chunks, matrix, sentences = _assemble(
-                    s,
                     [old.chunks[i] for i in keep],
                     old.vectors_of(np.asarray(keep, dtype=np.int64)),
                     [blocks[i] for i in keep],

@@ -62,7 +62,8 @@ def _complete(text: str):
 
 @pytest.fixture
 def app(serve_tiny):
-    return serve_tiny(delay_s=0.01, words=30)
+    # Without the Corpus tab's Add form (chat_corpus_edits="off") no widget takes files.
+    return serve_tiny(delay_s=0.01, words=30, chat_corpus_edits="off")
 
 
 # --- 15: DNS rebinding ----------------------------------------------------------------------------

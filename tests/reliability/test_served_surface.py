@@ -27,7 +27,8 @@ def app(serve_tiny, monkeypatch):
         raise AssertionError("a share tunnel was requested")
 
     monkeypatch.setattr(gradio.networking, "setup_tunnel", no_tunnel)
-    return serve_tiny(max_upload_bytes=10_000)
+    # Without the Corpus tab's Add form (chat_corpus_edits="off") no widget takes files.
+    return serve_tiny(max_upload_bytes=10_000, chat_corpus_edits="off")
 
 
 def _secret_files(settings) -> dict[str, bytes]:
