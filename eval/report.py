@@ -10,7 +10,7 @@ from typing import Any
 
 from eval.metrics import QuestionOutcome, summarize
 from eval.run import EvalRun
-from eval.validation import RELIABLE_ACCURACY
+from eval.validation import RELIABLE_ACCURACY, markdown_breakdown
 
 HEADLINE = (
     "faithfulness",
@@ -96,6 +96,74 @@ def badness(record: dict[str, Any], answerable: bool) -> float:
     return float(score)
 
 
+def drafting(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Per mode, what the model's drafts were worth (the writer-adapter comparison): drafted
+    sentences and the share that verified, the share of answerable questions whose answer has
+    at least one verified drafted sentence, drafts that abstained, gold_sentence_lead,
+    short_answer_match, shown sentences the judge finds unsupported, answer p50/p95.
+    Modes that draft nothing (select, extractive) have ``None`` for the draft shares."""
+    answerable = {q["id"] for q in data["questions"] if q["modes"] and _answerable(q)}
+    out: dict[str, dict[str, Any]] = {}
+    for m in data["modes"]:
+        drafted = verified = abstained = with_verified = 0
+        unsupported_shown = 0
+        for q in data["questions"]:
+            rec = q["modes"].get(m)
+            if rec is None:
+                continue
+            d = rec.get("drafted") or {}
+            drafted += d.get("drafted", 0)
+            verified += d.get("verified", 0)
+            abstained += d.get("abstained", 0)
+            with_verified += q["id"] in answerable and d.get("verified", 0) > 0
+            unsupported_shown += sum(
+                1 for s in rec["sentences"] if s.get("shown", True) and not s["judge_supported"]
+            )
+        summary = data["per_mode"][m]
+        out[m] = {
+            "drafted_sentences": drafted,
+            "drafted_verified_share": round(verified / drafted, 4) if drafted else None,
+            "answers_with_verified_draft": (
+                round(with_verified / len(answerable), 4) if drafted and answerable else None
+            ),
+            "drafts_abstained": abstained,
+            "gold_sentence_lead": summary.get("gold_sentence_lead"),
+            "short_answer_match": summary.get("short_answer_match"),
+            "unsupported_shown": unsupported_shown,
+            "total_p50_s": summary.get("total_p50_s"),
+            "total_p95_s": summary.get("total_p95_s"),
+        }
+    return out
+
+
+def _answerable(q: dict[str, Any]) -> bool:
+    return q["kind"] != "unanswerable" and any(
+        rec.get("gold_sentence_shown") is not None for rec in q["modes"].values()
+    )
+
+
+DRAFTING_ROWS = (
+    "drafted_sentences",
+    "drafted_verified_share",
+    "answers_with_verified_draft",
+    "drafts_abstained",
+    "gold_sentence_lead",
+    "short_answer_match",
+    "unsupported_shown",
+    "total_p50_s",
+    "total_p95_s",
+)
+
+
+def _drafting_table(data: dict[str, Any]) -> list[str]:
+    d = data.get("drafting") or drafting(data)
+    modes = list(d)
+    return _table(
+        ["", *modes],
+        [[k, *("—" if d[m][k] is None else d[m][k] for m in modes)] for k in DRAFTING_ROWS],
+    )
+
+
 def build_json(run: EvalRun) -> dict[str, Any]:
     """The stable result shape (see eval/README.md); extra keys are additions, never renames."""
     per_mode = {name: summarize(outs) for name, outs in run.outcomes.items()}
@@ -148,7 +216,7 @@ def build_json(run: EvalRun) -> dict[str, Any]:
                 },
             }
         )
-    return {
+    data = {
         "n_questions": len(run.questions),
         "modes": [m.name for m in run.modes],
         "per_mode": per_mode,
@@ -162,6 +230,8 @@ def build_json(run: EvalRun) -> dict[str, Any]:
         "targets": {k: {"op": op, "value": v} for k, (op, v) in TARGETS.items()},
         "questions": questions,
     }
+    data["drafting"] = drafting(data)
+    return data
 
 
 def write_json(data: dict[str, Any], path: Path | str) -> Path:
@@ -230,7 +300,8 @@ def format_summary(data: dict[str, Any]) -> str:
     j = data["judge"]
     lines.append(
         f"judge validation: accuracy {j['accuracy']:.3f}, precision {j['precision']:.3f}, "
-        f"recall {j['recall']:.3f} on {j['n']} pairs"
+        f"recall {j['recall']:.3f}, distortion recall {j.get('distortion_recall', 0.0):.3f} "
+        f"on {j['n']} pairs"
         + (
             ""
             if j["accuracy"] >= RELIABLE_ACCURACY and j["n"]
@@ -242,6 +313,8 @@ def format_summary(data: dict[str, Any]) -> str:
             f"judge vs runtime verifier ({m}): agreement {a['agreement']:.3f}, kappa {a['kappa']:.3f} "
             f"over {a['n']} sentences ({a['verified_only']} verified but not judged supported)"
         )
+    lines.append("drafted sentences, side by side (writer adapter comparison):")
+    lines += ["  " + row for row in _drafting_table(data)]
     errors = [
         (q["id"], m) for q in data["questions"] for m, rec in q["modes"].items() if rec.get("error")
     ]
@@ -282,6 +355,17 @@ def format_markdown(data: dict[str, Any], plots: Sequence[str] = ()) -> str:
         f"model load {first['load_s']:.1f} s (reported apart from answer latency).",
         "",
     ]
+    L += ["## Drafted sentences, side by side", ""]
+    L.append(
+        "What the model's drafts are worth per mode (the writer adapter's comparison: "
+        "`grounded@writer_adapter=false` is the plain bundled model, `grounded` the adapted "
+        "one, `select` drafts nothing). `answers_with_verified_draft` is over answerable "
+        "questions; `unsupported_shown` counts shown sentences the judge does not support; "
+        "— = the mode drafts nothing."
+    )
+    L.append("")
+    L += _drafting_table(data)
+    L.append("")
     L.append("## Retrieval (k = 5)")
     L.append("")
     r = data["retrieval"]
@@ -297,14 +381,10 @@ def format_markdown(data: dict[str, Any], plots: Sequence[str] = ()) -> str:
     verdict = "reliable" if j["n"] and j["accuracy"] >= RELIABLE_ACCURACY else "UNRELIABLE"
     L.append(
         f"On {j['n']} hand-labelled pairs: accuracy {j['accuracy']:.3f}, precision "
-        f"{j['precision']:.3f}, recall {j['recall']:.3f} -> {verdict} (floor {RELIABLE_ACCURACY})."
+        f"{j['precision']:.3f}, recall {j['recall']:.3f}, distortion recall "
+        f"{j.get('distortion_recall', 0.0):.3f} -> {verdict} (floor {RELIABLE_ACCURACY})."
     )
-    if j.get("by_category"):
-        L.append("")
-        L += _table(
-            ["category", "n", "accuracy"],
-            [[c, v["n"], v["accuracy"]] for c, v in j["by_category"].items()],
-        )
+    L += markdown_breakdown(j)
     if data.get("verifier_agreement"):
         L += [
             "",

@@ -21,7 +21,7 @@ from typing import Any
 
 from corpus.errors import InputError
 from corpus.settings import Settings, get_settings
-from eval.judge import JudgePassage, Verdict, judge, parse_frame, same_person
+from eval.judge import JudgePassage, Verdict, is_author, judge, parse_frame, same_person
 from eval.metrics import (
     QuestionOutcome,
     SentenceOutcome,
@@ -129,7 +129,7 @@ def _quoted_speaker_error(
     sentence: Any, cited: Sequence[tuple[Any, JudgePassage]], s
 ) -> str | None:
     """The speaker whose quoted words the sentence presents as the essay author's view, if any."""
-    frame = parse_frame(sentence.text)
+    frame = parse_frame(judged_text(sentence, cited[0][0] if cited else None))
     for c, passage in cited:
         others = {
             q.speaker for q in passage.quotes if q.speaker and not same_person(q.speaker, c.author)
@@ -137,7 +137,7 @@ def _quoted_speaker_error(
         if not others:
             continue
         if frame.speaker is not None:
-            as_author = same_person(frame.speaker, c.author) and frame.kind == "view"
+            as_author = is_author(frame.speaker, c.author) and frame.kind == "view"
         else:
             as_author = bool(getattr(sentence, "author", None)) and same_person(
                 sentence.author, c.author
@@ -368,11 +368,45 @@ def outcome_for(
         "short_answer_match": outcome.short_match,
         "selector_gold_at": outcome.selector_at,
         "candidates": [list(c) for c in (getattr(answer, "candidates", ()) or ())[:5]],
+        "drafted": drafted_counts(answer),
         "timings": {k: round(float(v), 4) for k, v in timings.items() if _finite(v)},
         "wall_s": round(wall_s, 4) if wall_s is not None else None,
         "error": None,
     }
     return outcome, record
+
+
+_NOT_DRAFTED = {"quote", "short-answer", "closest"}
+
+
+def drafted_counts(answer: Any) -> dict[str, int]:
+    """The model's drafted sentences in an answer: how many, how many verified, and whether the
+    draft abstained ("The essays do not address this."; not counted as a sentence).
+
+    Example::
+
+        >>> from types import SimpleNamespace as NS
+        >>> a = NS(sentences=(NS(flags=(), supported=True), NS(flags=("quote",), supported=True)),
+        ...        dropped=(NS(flags=("unsupported",), supported=False),))
+        >>> drafted_counts(a)
+        {'drafted': 2, 'verified': 1, 'abstained': 0}
+    """
+    drafted = verified = abstained = 0
+    for s in answer.sentences:  # shown: verified drafts (and free mode's unchecked ones)
+        flags = {str(f) for f in getattr(s, "flags", ())}
+        if flags & _NOT_DRAFTED:
+            continue
+        if s.supported:
+            drafted += 1
+            verified += 1
+        elif "unverified" in flags:
+            drafted += 1
+    for s in getattr(answer, "dropped", ()) or ():  # the drafts that did not verify
+        if "abstains" in {str(f) for f in getattr(s, "flags", ())}:
+            abstained = 1
+        else:
+            drafted += 1
+    return {"drafted": drafted, "verified": verified, "abstained": abstained}
 
 
 def _finite(v: Any) -> bool:

@@ -131,6 +131,22 @@ _EXPLAIN = {
 }
 
 
+def _words(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", normalize_text(text).lower()))
+
+
+def _verbatim(body: str, texts: Sequence[str]) -> bool:
+    """Whether ``body`` (quotation marks aside) occurs word for word in one of ``texts``.
+
+    Example::
+
+        >>> _verbatim('"Only Stalin remains."', ["Of them only Stalin remains. Lenin died."])
+        True
+    """
+    words = _words(body)
+    return bool(words) and any(f" {words} " in f" {_words(t)} " for t in texts)
+
+
 def _rules_verdict(frame: Frame, passages: Sequence[JudgePassage], min_coverage: float) -> Verdict:
     """The attribution and content rules' verdict, then the role and merged-facts rules.
 
@@ -149,7 +165,8 @@ def _rules_verdict(frame: Frame, passages: Sequence[JudgePassage], min_coverage:
             if content_check(frame.body, restored, min_coverage).supported:
                 rule, why = _EXPLAIN[kind]
                 return Verdict(False, why.format(x=who), rule, verdict.coverage, verdict.missing)
-    if not verdict.supported:
+    if not verdict.supported or _verbatim(frame.body, ev.texts):
+        # Words copied verbatim from the passage cannot recombine its facts or swap its roles.
         return verdict
     for rule, check in (
         ("role", role_conflict),

@@ -32,6 +32,16 @@ _DATE = re.compile(
     r"(?:(?:January|February|March|April|May|June|July|August|September|October|November|"
     r"December)\s+(?:\d{1,2},?\s+)?)?(?:1[6-9]\d\d|20\d\d)(?:'?s)?\b"
 )
+# Words that open sentences and are not names (capitalised only because they come first).
+_OPENERS = frozenset(
+    "meanwhile however thus hence therefore moreover furthermore indeed still yet instead "
+    "nevertheless nonetheless also then later earlier finally first second third here there now "
+    "today elsewhere accordingly consequently similarly likewise again perhaps certainly clearly "
+    "in on at for from as by with without after before during since until when while where "
+    "although though because if unless what which who whose why how this that these those such "
+    "it its they their he his she her we our one some many most all both each every no none "
+    "between among under over against toward towards about above below".split()
+)
 _STOP_AT = re.compile(
     r"[,;:.()\[\]—–]|\b(?:were|was|is|are|had|have|has|who|which|that|and|or|but)\b", re.I
 )
@@ -64,6 +74,10 @@ def short_answer(question: str, sentence: str, kind: AnswerType) -> str | None:
         '70 percent'
         >>> short_answer("Who said so?", "As Bukharin put it, all was lost.", AnswerType.NAME)
         'Bukharin'
+        >>> short_answer("Who admitted it?", "Trotsky said: 'We plundered all Russia.'", AnswerType.NAME)
+        'Trotsky'
+        >>> short_answer("Who?", "Meanwhile it ran into a crisis, wrote Trotsky.", AnswerType.NAME)
+        'Trotsky'
         >>> short_answer("Why?", "Because.", AnswerType.OTHER) is None
         True
     """
@@ -91,9 +105,12 @@ def short_answer(question: str, sentence: str, kind: AnswerType) -> str | None:
         asked = proper_name_stems("x " + question) | set(content_words(question))
         run: list[str] = []
         best: list[str] = []
-        for i, w in enumerate(re.findall(r"[\w'’.-]+|[^\w\s]", sentence)):
+        words = re.findall(r"[\w'’.-]+|[^\w\s]", sentence)
+        for i, w in enumerate(words):
             bare = re.sub(r"['’]s$", "", w).strip("'’.,")
-            opener = i == 0 and (bare.lower().endswith(("ing", "ly")) or bare.lower() in STOPWORDS)
+            # A capitalised opener may be an ordinary word ("Meanwhile", "Thus"), not a name.
+            low = bare.lower()
+            opener = i == 0 and (low in _OPENERS or low in STOPWORDS or low.endswith(("ly", "ing")))
             is_name = bare[:1].isupper() and bare.lower() not in STOPWORDS and len(bare) > 1
             is_name = is_name and not opener
             if is_name or (run and bare in {"de", "von", "van"}):
