@@ -361,7 +361,10 @@ class Settings(BaseSettings):
         "than loopback) unless `attest chat --no-auth` is given; there is no default password.",
     )
     eager_model_load: bool = Field(
-        False, description="Load the generator at chat start instead of on first question."
+        True,
+        description="attest chat: get answering ready in the background as soon as the server "
+        "is up (embedder, index, selector, and the language model when the default mode writes "
+        "with one); false loads the models on the first question instead.",
     )
 
     @field_validator("allowed_hosts", mode="after")

@@ -26,6 +26,7 @@ from corpus.settings import Settings, get_settings
 from lookup.library import Library, get_library
 from ui.callbacks import AnswerFn
 from ui.theme import HEADER_HTML, PAGE_CSS, make_theme
+from ui.warm import Warmup, state_html
 
 __all__ = [
     "EXAMPLES",
@@ -70,16 +71,25 @@ def _use_temp_dir(settings: Settings) -> Path:
     return folder
 
 
-def _default_answer_fn(index: Any, embedder: Any, generator: Any) -> AnswerFn:
+def _default_answer_fn(index: Any, embedder: Any, generator: Any, warm: Any = None) -> AnswerFn:
     def answer_fn(question: str, history: Any, settings: Settings, **kwargs: Any) -> Iterator[Any]:
         from rag.answer.pipeline import stream_answer
+        from rag.answer.types import Status
         from rag.retrieval.update import latest
 
+        nonlocal index, embedder, generator
+        if warm is not None:
+            # Asked before the warm-up is done: wait, saying what is still loading.
+            for state in warm.wait():
+                yield Status(f"Getting ready: {state}…")
+            index = index or warm.index
+            embedder = embedder or warm.embedder
+            generator = generator or warm.generator
         yield from stream_answer(
             question,
             history,
             settings,
-            index=latest(index, settings),  # the newest, once texts were added or removed
+            index=latest(index, settings) if index is not None else None,  # the newest one
             embedder=embedder,
             generator=generator,
             **kwargs,
@@ -96,8 +106,10 @@ def build_app(
     embedder: Any = None,
     generator: Any = None,
     library: Library | None = None,
+    warm: Any = None,
 ) -> Any:
-    """The Blocks app (not launched). Inject ``answer_fn`` or models/index to test with fakes."""
+    """The Blocks app (not launched). Inject ``answer_fn`` or models/index to test with fakes;
+    ``warm`` (a :class:`ui.warm.Warmup`) supplies the models once loaded and its state badge."""
     import gradio as gr
 
     from corpus.catalog import CatalogWorks
@@ -114,12 +126,23 @@ def build_app(
     # Beside Gradio's temp dir, not in it: Gradio's file route never reaches an export.
     exports = ExportStore(Path(s.data_dir) / "chat-exports", s.export_retention_s)
     lib = library if library is not None else get_library(s)
-    answer = answer_fn or _default_answer_fn(index, embedder, generator)
+    answer = answer_fn or _default_answer_fn(index, embedder, generator, warm)
     works = work_choices(lib)
     catalog = CatalogWorks(s)  # follows texts added or removed while the chat runs
 
     with gr.Blocks(title="attest — who said what about Stalinism", analytics_enabled=False) as demo:
-        gr.HTML(HEADER_HTML, js_on_load=None)
+        with gr.Row(elem_id="attest-top", equal_height=False):
+            gr.HTML(HEADER_HTML, js_on_load=None)
+            state = gr.HTML(state_html(warm), elem_id="attest-model-state")
+        if warm is not None:
+            timer = gr.Timer(1.0)
+
+            def tick():
+                done = warm.ready.is_set()
+                return state_html(warm), gr.Timer(active=not done)
+
+            timer.tick(tick, outputs=[state, timer], queue=False, show_progress="hidden")
+            demo.load(lambda: state_html(warm), outputs=state, queue=False)
         with gr.Tabs():
             chat_tab = build_chat_tab(
                 demo,
@@ -305,11 +328,19 @@ def launch(
     """
     s = get_settings(settings, host=host, port=port if port else None)
     auth = _login(s, no_auth, log)
+    eager = s.eager_model_load if eager is None else eager
+    warmup = None
     if warm and answer_fn is None:
-        index, embedder, generator = prepare(
-            s, index=index, embedder=embedder, generator=generator, eager=eager, log=log
-        )
-    demo = build_app(s, answer_fn=answer_fn, index=index, embedder=embedder, generator=generator)
+        if eager:
+            # Serve at once; load in the background, the page shows the state.
+            warmup = Warmup(s, index=index, embedder=embedder, generator=generator, log=log)
+        else:
+            index, embedder, generator = prepare(
+                s, index=index, embedder=embedder, generator=generator, eager=False, log=log
+            )
+    demo = build_app(
+        s, answer_fn=answer_fn, index=index, embedder=embedder, generator=generator, warm=warmup
+    )
     kwargs = launch_kwargs(s)
     if port == 0:
         kwargs["server_port"] = _free_port(kwargs["server_name"])
@@ -322,6 +353,9 @@ def launch(
     # Gradio's own banner suggests share=True; attest never shares, so it prints its own line.
     _, url, _ = demo.launch(prevent_thread_lock=True, quiet=True, **kwargs)
     _move_outermost(demo, guard)
+    if warmup is not None:
+        warmup.start()
+        demo.attest_warmup = warmup
     if not quiet:
         _banner(s, kwargs["server_port"], url, auth, log)
     if not prevent_thread_lock:

@@ -177,6 +177,14 @@ PAGE_CSS = """
 .gradio-container { max-width: 1320px !important; margin: 0 auto; background: #f7f3ec; }
 #attest-header h1 { font-family: "Iowan Old Style", Palatino, Georgia, serif; color: #5a2a27; margin: 0; font-size: 30px; }
 #attest-header p { margin: 2px 0 0; color: #6d5f52; font-size: 15px; }
+#attest-model-state { flex: 0 0 auto !important; min-width: 0 !important; align-self: center; text-align: right; }
+.model-state {
+  font-family: system-ui, sans-serif; font-size: 12px; padding: 3px 10px; border-radius: 12px;
+  background: #efe9df; color: #6d5f52; white-space: nowrap;
+}
+.model-state.loading { background: #fff4dc; color: #6b4a00; }
+.model-state.ready { background: #e6efe2; color: #3f6b35; }
+.model-state.failed { background: #fbe3e0; color: #8c2f39; }
 #attest-sources-col { position: sticky; top: 8px; align-self: flex-start; }
 #attest-sources { max-height: 78vh; overflow-y: auto; padding-right: 4px; }
 #attest-chat { min-height: 360px; max-height: 68vh; overflow-y: auto; padding: 4px 8px 4px 0; }
@@ -186,8 +194,8 @@ footer { display: none !important; }
 
 HEADER_HTML = (
     '<div id="attest-header"><h1>attest</h1>'
-    "<p>Who said what about Stalinism — answers from five essays, every sentence checked "
-    "against the passage it cites.</p></div>"
+    "<p>Who said what about Stalinism — answers from the essays, every sentence tied to the "
+    "passage and author it comes from.</p></div>"
 )
 
 

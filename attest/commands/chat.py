@@ -12,8 +12,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "chat",
         help="the chat, citation lookup and corpus reader in the browser",
         description="Serve the chat on this machine (127.0.0.1 by default; never a public share "
-        "link). The index and embedder are warmed at start; the language model loads on the "
-        "first question unless --eager. A --host other than loopback needs a login: set "
+        "link). The page is served at once while the embedder, index, selector (and the "
+        "language model when the default mode writes with one) load in the background; the "
+        "page shows their state. --lazy loads them on the first question instead. A --host other than loopback needs a login: set "
         "ATTEST_AUTH='user:password' (or the setting auth), or pass --no-auth. Other host names "
         "the chat should answer to go in the setting allowed_hosts.",
     )
@@ -25,10 +26,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--port", type=int, default=None, help="port (default: setting 'port', 7860)")
     p.add_argument(
-        "--eager",
+        "--lazy",
         action="store_true",
-        default=None,
-        help="load the language model at start instead of on the first question",
+        help="do not load the models in the background at start (setting eager_model_load)",
     )
     p.add_argument(
         "--no-auth",
@@ -42,5 +42,5 @@ def run(args: argparse.Namespace) -> int:
     from ui.app import launch
 
     settings = settings_from_args(args, host=args.host, port=args.port)
-    launch(settings, eager=args.eager, no_auth=args.no_auth)
+    launch(settings, eager=False if args.lazy else None, no_auth=args.no_auth)
     return 0
