@@ -52,7 +52,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 eval: $(STAMP)
-	$(BIN)/attest eval --questions eval/data/dev.jsonl --mode grounded extractive --out eval/reports/latest --json eval/reports/latest/eval.json
+	$(BIN)/attest eval --questions eval/data/dev.jsonl --mode select grounded extractive --out eval/reports/latest --json eval/reports/latest/eval.json
 
 bench: $(STAMP)
 	$(BIN)/attest bench load --clients 20 --questions eval/data/dev.jsonl

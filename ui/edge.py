@@ -14,6 +14,7 @@ from rag.text.unicode import utf8_safe
 
 __all__ = ["check_length", "utf8_safe"]
 
+
 def check_length(text: str, limit: int, what: str, setting: str | None = None) -> None:
     """Refuse ``text`` when it is longer than ``limit`` characters (before any other work).
 

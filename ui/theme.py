@@ -52,7 +52,7 @@ CONTENT_CSS = (
 .lead { margin: 2px 0 8px; font-size: 18px; }
 .lead strong { color: #2b2622; }
 .lead .lead-who { font-family: system-ui, sans-serif; font-size: 13px; color: #7a6e63; }
-.sent.quote q { quotes: "\201C" "\201D"; }
+.sent.quote q { quotes: "“" "”"; }
 .sent .voice {
   font-family: system-ui, sans-serif; font-size: 12px; color: #7a6e63; font-style: italic;
 }
@@ -149,6 +149,27 @@ mark { background: #fbe7a1; color: inherit; padding: 0 1px; border-radius: 2px; 
 # Event delegation inside the chat component: a marker scrolls its card into view and highlights
 # it (opening the folded group it sits in). Only ids built by ui.render are looked up.
 CHAT_JS = """
+// The conversation scrolls in its own box. When a new turn appears its question is brought to the
+// top of the box and kept there while the answer streams in below it (every update re-renders the
+// whole conversation, which would otherwise reset the scroll), until the reader scrolls themselves.
+(function () {
+  let seen = '', pinned = false, box = null;
+  const release = function () { pinned = false; };
+  new MutationObserver(function () {
+    const turns = element.querySelectorAll('.turn');
+    const last = turns[turns.length - 1];
+    if (!box) {
+      box = document.getElementById('attest-chat');
+      if (!box) return;
+      ['wheel', 'touchmove', 'keydown', 'mousedown'].forEach(function (ev) {
+        box.addEventListener(ev, release, {passive: true});
+      });
+    }
+    if (!last) return;
+    if (last.id !== seen) { seen = last.id; pinned = true; }
+    if (pinned) box.scrollTop += last.getBoundingClientRect().top - box.getBoundingClientRect().top - 4;
+  }).observe(element, {childList: true, subtree: true, characterData: true});
+})();
 element.addEventListener('click', function (ev) {
   const a = ev.target.closest('a.cite');
   if (!a) return;
@@ -187,7 +208,13 @@ PAGE_CSS = """
 .model-state.failed { background: #fbe3e0; color: #8c2f39; }
 #attest-sources-col { position: sticky; top: 8px; align-self: flex-start; }
 #attest-sources { max-height: 78vh; overflow-y: auto; padding-right: 4px; }
-#attest-chat { min-height: 360px; max-height: 68vh; overflow-y: auto; padding: 4px 8px 4px 0; }
+/* The conversation scrolls inside its own box (Gradio's block style says overflow: visible, which
+   let a long conversation spill under the question row and the examples). */
+#attest-chat {
+  /* Tall enough to read, short enough that the question row stays on a laptop screen. */
+  min-height: 300px; max-height: max(300px, calc(100vh - 340px)); overflow-y: auto !important; overflow-x: hidden !important;
+  padding: 4px 8px 4px 0;
+}
 #attest-question textarea { font-size: 16px; }
 footer { display: none !important; }
 """

@@ -24,8 +24,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="evaluate answers (default), retrieval, or compare two runs",
         description="Run the answer pipeline over a question file in one or more modes side by "
         "side, judge every sentence with an independent judge, and report faithfulness, "
-        "citations, attribution, abstention and latency. Modes: grounded, extractive, free, "
-        "optionally with a retrieval variant: grounded@lexical, grounded@dense, "
+        "citations, attribution, abstention and latency. Modes: select (the default for the "
+        "bundled model), grounded, extractive, free, optionally with a retrieval variant or "
+        "setting override: grounded@lexical, grounded@dense, "
         "grounded@noauthors, grounded@boost, grounded@mmr, grounded@k3, grounded@k8, or "
         "grounded@SETTING=VALUE[,SETTING=VALUE]. Definitions: eval/README.md.",
     )
@@ -37,7 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         nargs="+",
         default=None,
         metavar="MODE",
-        help="modes evaluated side by side (default: grounded)",
+        help="modes evaluated side by side (default: select)",
     )
     p.add_argument("--limit", type=int, default=None, metavar="N", help="first N questions only")
     p.add_argument("--out", type=Path, default=None, metavar="DIR", help="write report.md + plots")
@@ -89,7 +90,7 @@ def _run_answer_eval(args: argparse.Namespace) -> int:
     questions = load_questions(args.questions)
     result = run_eval(
         questions,
-        args.mode or ["grounded"],
+        args.mode or ["select"],
         settings,
         limit=args.limit,
         progress=not args.no_progress,

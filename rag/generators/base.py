@@ -57,6 +57,7 @@ _GENERATOR_FIELDS = (
     "openai_api_key",
     "generation_timeout_s",
     "temperature",
+    "writer_adapter",
 )
 
 

@@ -11,7 +11,7 @@ Two rules hold for every token the model picks while a :class:`QuoteConstraint` 
 - **Citation markers**: after ``[`` only the numbers ``1..n_excerpts`` may follow, then ``]``;
   tokens that would open a marker and write a number in one piece are not allowed at all.
 
-Sentences are split at quotation marks and square brackets first, so a copied span never holds
+Sentences are split at quotation marks and bracketed notes (``[12]``) first, so a copied span never holds
 either: the quote cannot be closed or a marker opened from inside copied text.
 
 The rules only ever *forbid* tokens; what remains is the model's choice, and the verifier
@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 QUOTE_CHARS = '"“”'
-_SEGMENT_BREAK = re.compile(r'["“”\[\]]')
+_SEGMENT_BREAK = re.compile(r'\[[^\]]*\]|["“”\[\]]')
 _WORD_START = re.compile(r"(?<![\w'’-])[\w'’(]")
 _MARKER_OPEN = re.compile(r"\[(\d*)$")
 
@@ -94,18 +94,23 @@ class _Vocab:
         self.close: list[int] = []  # tokens that start with a quote mark (closing a quote)
         self.digits: dict[str, int] = {}  # a bare run of digits -> its token
         self.bracket_close: list[int] = []  # tokens starting with "]"
-        self.bad_outside: list[int] = []  # a marker opened and numbered in one token, or "]"
+        banned: list[int] = []  # never written outside a quote (see below)
         for i, p in enumerate(self.pieces):
-            if p[:1] in QUOTE_CHARS and sum(p.count(c) for c in QUOTE_CHARS) == 1:
+            marks = sum(p.count(c) for c in QUOTE_CHARS)
+            if p[:1] in QUOTE_CHARS and marks == 1:
                 self.close.append(i)
             if p.isdigit() and p.isascii():
                 self.digits.setdefault(p, i)
             if p.startswith("]"):
                 self.bracket_close.append(i)
-            if re.search(r"\[\s*\d", p) or re.search(r"\[[^\]]*$", p[:-1] if p.endswith("[") else p):
-                # "[1" in one piece, or "[" followed by more text than a bare opening.
-                if "[" in p and not p.rstrip().endswith("["):
-                    self.bad_outside.append(i)
+            # Outside a quote, a token may not open a quote and start copying in one piece
+            # ('"The'), nor open a marker and number it in one piece ("[1"): both would slip
+            # past the checks that start at the opening mark.
+            opens_with_text = marks % 2 == 1 and p.rstrip()[-1:] not in QUOTE_CHARS
+            marker_with_text = "[" in p and not p.rstrip().endswith("[")
+            if opens_with_text or marker_with_text:
+                banned.append(i)
+        self.banned_outside = banned
 
 
 _VOCABS: dict[int, _Vocab] = {}
@@ -134,17 +139,20 @@ class QuoteConstraint:
         # which a span's word ends (where the quote may close).
         self.next: dict[str, set[int]] = {}
         self.closable: set[str] = set()
-        for suffix in {s for sent in constraints.sentences for s in word_start_suffixes(sent)}:
+        suffixes = {s for sent in constraints.sentences for s in word_start_suffixes(sent)}
+        for suffix in sorted(suffixes):
             ids = tokenizer.encode(suffix, add_special_tokens=False)
             text = ""
-            for tok in ids:
+            for k, tok in enumerate(ids):
                 self.next.setdefault(text, set()).add(tok)
-                text += self.vocab.pieces[tok]
-                if text.strip() and text == text.rstrip():
-                    rest = suffix[len(text) :] if suffix.startswith(text) else "x"
+                # Decoded as a whole: a character split over two tokens decodes only whole.
+                text = tokenizer.decode(ids[: k + 1], clean_up_tokenization_spaces=False)
+                if text.strip() and text == text.rstrip() and suffix.startswith(text):
+                    rest = suffix[len(text) :]
                     if not rest or not (rest[0].isalnum() or rest[0] in "'’-"):
                         self.closable.add(text)
         self._allowed_numbers = [str(k) for k in range(1, self.n + 1)]
+        self._banned = None
 
     def allowed(self, generated: str) -> list[int] | None:
         """Token ids allowed after ``generated`` (the draft so far), or None: no restriction
@@ -179,8 +187,10 @@ class QuoteConstraint:
             )
             allowed = self.allowed(generated)
             if allowed is None:
-                if self.vocab.bad_outside:
-                    scores[row, self.vocab.bad_outside] = -float("inf")
+                if self._banned is None:
+                    banned = [i for i in self.vocab.banned_outside if i < scores.shape[1]]
+                    self._banned = torch.tensor(banned, dtype=torch.long, device=scores.device)
+                scores[row, self._banned] = -float("inf")
                 continue
             keep = torch.full_like(scores[row], -float("inf"))
             if allowed:

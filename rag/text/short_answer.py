@@ -33,15 +33,16 @@ _DATE = re.compile(
     r"December)\s+(?:\d{1,2},?\s+)?)?(?:1[6-9]\d\d|20\d\d)(?:'?s)?\b"
 )
 # Words that open sentences and are not names (capitalised only because they come first).
-_OPENERS = frozenset(
+_OPENER_WORDS = (
     "meanwhile however thus hence therefore moreover furthermore indeed still yet instead "
     "nevertheless nonetheless also then later earlier finally first second third here there now "
     "today elsewhere accordingly consequently similarly likewise again perhaps certainly clearly "
     "in on at for from as by with without after before during since until when while where "
     "although though because if unless what which who whose why how this that these those such "
     "it its they their he his she her we our one some many most all both each every no none "
-    "between among under over against toward towards about above below".split()
+    "between among under over against toward towards about above below"
 )
+_OPENERS = frozenset(_OPENER_WORDS.split())
 _STOP_AT = re.compile(
     r"[,;:.()\[\]—–]|\b(?:were|was|is|are|had|have|has|who|which|that|and|or|but)\b", re.I
 )

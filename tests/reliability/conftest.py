@@ -86,7 +86,11 @@ def make_pipeline(tmp_path: Path, extra: str | None, emb: FakeEmbedder):
 
     corpus = write_tiny_corpus(tmp_path / "corpus-extra", extra_passage_text=extra)
     s = get_settings(
-        None, corpus_dir=corpus, data_dir=tmp_path / "data-extra", generator_backend="fake"
+        None,
+        corpus_dir=corpus,
+        data_dir=tmp_path / "data-extra",
+        generator_backend="fake",
+        select_min_score=0.0,  # calibrated for the real embedder (see tests/conftest.py)
     )
     clear_index_cache()
     return s, ensure_index(s, embedder=emb, log=lambda _m: None)
@@ -179,7 +183,7 @@ def serve_tiny(tmp_path, monkeypatch):
             data_dir=tmp_path / f"data{len(apps)}",
             generator_backend="fake",
             max_new_tokens=400,
-            **overrides,
+            **{"select_min_score": 0.0, **overrides},
         )
         emb = FakeEmbedder(dim=FAKE_DIM)
         index = ensure_index(s, embedder=emb, log=lambda _m: None)

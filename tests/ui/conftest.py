@@ -208,6 +208,8 @@ def serve(
     from ui.app import launch
 
     corpus = write_tiny_corpus(tmp / "corpus", extra_passage_text=extra)
+    # The answerability threshold is calibrated for the real embedder (see tests/conftest.py).
+    overrides.setdefault("select_min_score", 0.0)
     s = get_settings(
         None, corpus_dir=corpus, data_dir=tmp / "data", generator_backend="fake", **overrides
     )

@@ -197,3 +197,99 @@ def test_a_refused_filter_says_why_once_and_keeps_the_question(browser, serve_ap
     assert page.input_value("#attest-question textarea") == "What caused the famine of 1932?"
     assert app.spans == []  # nothing was generated
     assert seen["errors"] == [] and seen["foreign"] == [], seen
+
+
+_BOX = "sel => { const e = document.querySelector(sel); if (!e) return null; const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; }"
+
+
+# Points across an element where the element drawn on top belongs to the chat.
+_DRAWN_OVER = """sel => {
+  const r = document.querySelector(sel).getBoundingClientRect();
+  const chat = document.getElementById('attest-chat');
+  const bad = [];
+  for (const fx of [0.1, 0.3, 0.5, 0.7, 0.9]) for (const fy of [0.2, 0.5, 0.8]) {
+    const x = r.left + fx * r.width, y = r.top + fy * r.height;
+    const e = document.elementFromPoint(x, y);
+    if (e && chat.contains(e)) bad.push([Math.round(x), Math.round(y), e.className]);
+  }
+  return bad;
+}"""
+
+
+def _overlap(a, b) -> bool:
+    return (
+        a is not None
+        and b is not None
+        and a[0] < b[2]
+        and b[0] < a[2]
+        and a[1] < b[3]
+        and b[1] < a[3]
+    )
+
+
+def _ask(page, text: str, turns: int) -> None:
+    page.fill("#attest-question textarea", text)
+    page.click("#attest-ask")
+    page.wait_for_function(
+        "n => document.querySelectorAll('#attest-chat .turn[data-state=\"done\"]').length >= n",
+        arg=turns,
+        timeout=30_000,
+    )
+
+
+@pytest.mark.parametrize("viewport", [(1280, 800), (390, 844)])
+def test_warm_start_followup_compare_view_and_no_overlap(browser, serve_app, tmp_path, viewport):
+    app = serve_app(
+        tmp_path,
+        delay_s=0.0,
+        extra="The peasants withheld their grain because the state paid too little for it.",
+        answer_mode="select",
+        select_min_score=0.0,
+    )
+    width, height = viewport
+    page = browser.new_page(viewport={"width": width, "height": height})
+    seen = _watch(page, app.url)
+    page.goto(app.url)
+    # Warm start: the page says when the models are ready.
+    page.wait_for_function(
+        "() => (document.querySelector('#attest-model-state') || {}).innerText?.includes('models ready')",
+        timeout=30_000,
+    )
+    # A comparison: one column per author.
+    _ask(page, "How do Example and Sample differ on the peasants and the bureaucracy?", 1)
+    last = page.locator("#attest-chat .turn").last
+    assert last.locator(".compare[data-columns='2'] section.author-block").count() == 2
+    # A follow-up keeps the topic and swaps the author; the rewritten question is shown.
+    _ask(page, "Why did the peasants withhold their grain, according to Example?", 2)
+    _ask(page, "And Sample?", 3)
+    last = page.locator("#attest-chat .turn").last
+    searched = last.locator(".searched").inner_text()
+    assert "Sample" in searched and "grain" in searched
+    # The new author is cited (the byline is upper-cased by CSS, hence lower()).
+    assert "ben sample" in last.inner_text().lower()
+    assert "ada example" not in last.inner_text().lower()
+    _ask(page, "Tell me more", 4)
+    # Four turns in: the conversation scrolls inside its box; nothing of it is drawn over the
+    # question row or the examples (what is on top at points across them is not the chat).
+    chat = page.evaluate(_BOX, "#attest-chat")
+    assert page.evaluate("() => document.getElementById('attest-chat').scrollHeight") > (
+        chat[3] - chat[1]
+    ), "four turns should need scrolling in the chat box"
+    for other in ("#attest-examples", "#attest-ask-row"):
+        box = page.evaluate(_BOX, other)
+        assert not _overlap(chat, box), (other, chat, box)
+        assert page.evaluate(_DRAWN_OVER, other) == [], other
+    # The newest turn's question is in view: at the top of the chat box, or the box is scrolled
+    # to its end because the answer is shorter than the box.
+    turn = page.evaluate(_BOX, "#attest-chat .turn:last-child")
+    at_end = page.evaluate(
+        "() => { const b = document.getElementById('attest-chat');"
+        " return b.scrollHeight - b.clientHeight - b.scrollTop < 2; }"
+    )
+    assert chat[1] - 1 <= turn[1] <= chat[3] - 40, (chat, turn)
+    assert turn[1] <= chat[1] + 40 or at_end, (chat, turn)
+    shot = tmp_path / "artifacts" / f"four-turns-{width}x{height}.png"
+    shot.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(shot), full_page=True)
+    print(f"\nscreenshot: {shot}")
+    assert seen["errors"] == [] and seen["foreign"] == [], seen

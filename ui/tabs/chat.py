@@ -99,7 +99,7 @@ def _layout(
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=420):
                 chat = content_html(
-                    empty.chat_html, "attest-chat", js_on_load=CHAT_JS, autoscroll=True
+                    empty.chat_html, "attest-chat", js_on_load=CHAT_JS, autoscroll=False
                 )
                 question, ask, stop = _ask_row(settings)
                 gr.Examples(
@@ -107,6 +107,7 @@ def _layout(
                     inputs=[question],
                     label="Try a question",
                     examples_per_page=len(examples),
+                    elem_id="attest-examples",
                 )
                 author_box, work_box, mode = _filters(settings, authors, works)
                 show_unverified, clear, download = _options_row()

@@ -31,7 +31,11 @@ EXACT = [
         CMP,
         "What does Gouldner say about whether Stalinism continued the revolution?",
     ),
-    ("And Ticktin?", CMP, "What does Ticktin say about whether Stalinism continued the revolution?"),
+    (
+        "And Ticktin?",
+        CMP,
+        "What does Ticktin say about whether Stalinism continued the revolution?",
+    ),
     (
         "What about Rigby?",
         CMP,

@@ -15,7 +15,9 @@ def test_bundled_model_answer_is_verified_and_cites_the_right_author(tmp_path, d
     from rag.answer.pipeline import answer
     from rag.retrieval.store import ensure_index
 
-    s = get_settings(None, data_dir=tmp_path / "data", generator_backend="transformers")
+    s = get_settings(
+        None, data_dir=tmp_path / "data", generator_backend="transformers", answer_mode="grounded"
+    )
     rows = [json.loads(line) for line in dev_questions_path.read_text().splitlines() if line]
     q = next(r for r in rows if r["id"] == "dev-001")
     emb = get_embedder(s)

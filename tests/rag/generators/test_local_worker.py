@@ -31,6 +31,13 @@ class FakeTokenizer:
     def decode(self, ids, **kwargs):
         return "".join(WORDS[i % len(WORDS)] + " " for i in ids)
 
+    # What the writer's quote constraint needs of a tokenizer.
+    def __len__(self):
+        return len(WORDS)
+
+    def encode(self, text, **kwargs):
+        return [WORDS.index(w) if w in WORDS else 0 for w in text.split()]
+
 
 class FakeModel:
     """``generate`` streams the prompt, then ``good`` words, then raises ``error``."""
@@ -55,6 +62,10 @@ def make_generator(settings, monkeypatch):
     def make(good: int, error: BaseException):
         model = FakeModel(good, error)
         monkeypatch.setattr(local, "_load_transformers", lambda *key: (FakeTokenizer(), model, 0.0))
+        # With the writer adapter on (the default), the same fake model reads and writes.
+        monkeypatch.setattr(
+            local, "_load_writer", lambda *key: (FakeTokenizer(), model, model, 0.0)
+        )
         return local.TransformersGenerator(get_settings(settings, generator_backend="transformers"))
 
     return make
