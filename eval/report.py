@@ -476,7 +476,8 @@ def _save(fig, path: Path) -> str:
 
 
 def write_plots(data: dict[str, Any], out_dir: Path | str) -> list[str]:
-    """metrics_by_mode.png, metrics_by_kind.png and latency.png (matplotlib, Agg backend)."""
+    """metrics_by_mode.png, metrics_by_kind.png, latency.png and selector_at_k.png
+    (matplotlib, Agg backend)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -534,7 +535,34 @@ def write_plots(data: dict[str, Any], out_dir: Path | str) -> list[str]:
     ax.set_title("Latency")
     ax.legend(fontsize=8)
     paths.append(_save(fig, out / "latency.png"))
+    paths.extend(_selector_plot(data, out, plt, np))
     return paths
+
+
+def _selector_plot(data: dict[str, Any], out: Path, plt, np) -> list[str]:
+    """selector_at_k.png: per mode, the share of answerable questions with a gold sentence among
+    the selector's top 1, 3 and 5 candidates (its precision at 1; at 3 and 5, a hit rate)."""
+    ks = (1, 3, 5)
+    modes = [
+        m
+        for m in data["modes"]
+        if all(data["per_mode"][m].get(f"selector_gold_at_{k}") is not None for k in ks)
+    ]
+    if not modes:
+        return []
+    fig, ax = plt.subplots(figsize=(7, 4))
+    x = np.arange(len(ks))
+    w = 0.8 / len(modes)
+    for i, m in enumerate(modes):
+        values = [data["per_mode"][m][f"selector_gold_at_{k}"] for k in ks]
+        bars = ax.bar(x + i * w, values, w, label=m)
+        ax.bar_label(bars, fmt="%.2f", fontsize=7)
+    ax.set_xticks(x + w * (len(modes) - 1) / 2, [f"top {k}" for k in ks])
+    ax.set_ylim(0, 1.1)
+    ax.set_ylabel("questions with a gold sentence in the top k")
+    ax.set_title("Selector: gold sentence among its top-k candidates, by mode")
+    ax.legend(fontsize=8)
+    return [_save(fig, out / "selector_at_k.png")]
 
 
 def write_report(data: dict[str, Any], out_dir: Path | str) -> Path:

@@ -133,7 +133,9 @@ def build_app(
     with gr.Blocks(title="attest — who said what about Stalinism", analytics_enabled=False) as demo:
         with gr.Row(elem_id="attest-top", equal_height=False):
             gr.HTML(HEADER_HTML, js_on_load=None)
-            state = gr.HTML(state_html(warm), elem_id="attest-model-state")
+            # A function as value: the badge shows the state as of each page load (no flash of
+            # "starting" on a page opened long after the models loaded).
+            state = gr.HTML(lambda: state_html(warm), elem_id="attest-model-state")
         if warm is not None:
             timer = gr.Timer(1.0)
 
@@ -142,7 +144,9 @@ def build_app(
                 return state_html(warm), gr.Timer(active=not done)
 
             timer.tick(tick, outputs=[state, timer], queue=False, show_progress="hidden")
-            demo.load(lambda: state_html(warm), outputs=state, queue=False)
+            demo.load(
+                lambda: state_html(warm), outputs=state, queue=False, show_progress="hidden"
+            )
         with gr.Tabs():
             chat_tab = build_chat_tab(
                 demo,

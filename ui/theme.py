@@ -198,6 +198,8 @@ PAGE_CSS = """
 .gradio-container { max-width: 1320px !important; margin: 0 auto; background: #f7f3ec; }
 #attest-header h1 { font-family: "Iowan Old Style", Palatino, Georgia, serif; color: #5a2a27; margin: 0; font-size: 30px; }
 #attest-header p { margin: 2px 0 0; color: #6d5f52; font-size: 15px; }
+/* The badge updates itself every second: no loading spinner over it. */
+#attest-model-state [data-testid="status-tracker"] { display: none !important; }
 #attest-model-state { flex: 0 0 auto !important; min-width: 0 !important; align-self: center; text-align: right; }
 .model-state {
   font-family: system-ui, sans-serif; font-size: 12px; padding: 3px 10px; border-radius: 12px;

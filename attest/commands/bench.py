@@ -1,5 +1,6 @@
 """`attest bench load` (N simultaneous chat clients against the chat on this machine) and
-`attest bench retrieval --synthetic N` (FAISS index types at scale)."""
+`attest bench retrieval --synthetic N` (FAISS index types at scale) and `attest bench page`
+(page ready → first answer in a real browser, cold and warm)."""
 
 from __future__ import annotations
 
@@ -53,6 +54,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     load.add_argument("--json", type=Path, default=None, help="also write the figures here")
     load.set_defaults(handler=run_load_bench)
     register_retrieval(bench)
+    register_page(bench)
 
 
 def run_load_bench(args: argparse.Namespace) -> int:
@@ -164,4 +166,53 @@ def run_retrieval_bench(args: argparse.Namespace) -> int:
         )
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2))
+    return 0
+
+
+def register_page(bench: argparse._SubParsersAction) -> None:
+    p = bench.add_parser(
+        "page",
+        help="page ready -> first answer in headless chromium, cold (just started) and warm",
+        description="Start `attest chat` on a free loopback port, open it in headless chromium "
+        "and time page ready -> the answer's turn done: once right after start (cold, the "
+        "models still loading in the background) and then for each question with the models "
+        "ready (warm). Needs Debian's chromium and the dev extra (playwright).",
+    )
+    p.add_argument(
+        "--questions",
+        type=Path,
+        default=DEFAULT_QUESTIONS,
+        help="JSON lines with a 'question' field, or one question per line (default: dev set)",
+    )
+    p.add_argument("--limit", type=int, default=5, help="warm questions asked (default 5)")
+    p.add_argument(
+        "--lazy", action="store_true", help="start the chat with --lazy (no background loading)"
+    )
+    p.add_argument("--json", type=Path, default=None, help="also write the timings here")
+    p.set_defaults(handler=run_page_bench)
+
+
+def run_page_bench(args: argparse.Namespace) -> int:
+    import dataclasses
+
+    from eval.load import read_questions
+    from eval.metrics import percentile
+    from eval.page import run_page_bench as run
+
+    questions = read_questions(args.questions)[: max(1, args.limit)]
+    extra = []
+    if args.corpus:
+        extra += ["--corpus", str(args.corpus)]
+    if args.data_dir:
+        extra += ["--data-dir", str(args.data_dir)]
+    settings_from_args(args)  # refuse a bad configuration here, not in the child
+    rows = run(questions, extra_args=extra, chat_args=["--lazy"] if args.lazy else [])
+    warm = [r.first_answer_s for r in rows if r.phase == "warm"]
+    cold = [r.first_answer_s for r in rows if r.phase == "cold"]
+    print(
+        f"cold: first answer {cold[0]:.2f} s after page ready; warm: p50 "
+        f"{percentile(warm, 50):.2f} s, p95 {percentile(warm, 95):.2f} s over {len(warm)}"
+    )
+    if args.json:
+        args.json.write_text(json.dumps([dataclasses.asdict(r) for r in rows], indent=2))
     return 0
