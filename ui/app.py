@@ -144,9 +144,7 @@ def build_app(
                 return state_html(warm), gr.Timer(active=not done)
 
             timer.tick(tick, outputs=[state, timer], queue=False, show_progress="hidden")
-            demo.load(
-                lambda: state_html(warm), outputs=state, queue=False, show_progress="hidden"
-            )
+            demo.load(lambda: state_html(warm), outputs=state, queue=False, show_progress="hidden")
         with gr.Tabs():
             chat_tab = build_chat_tab(
                 demo,
