@@ -123,6 +123,7 @@ class SentenceJudgement:
     verdict: Verdict
     precise: tuple[bool, ...]
     quoted_speaker_error: str | None
+    shown_as: str = ""  # as the chat shows it (see shown_as)
 
 
 def _quoted_speaker_error(
@@ -150,6 +151,34 @@ def _quoted_speaker_error(
         if v.rule == "quoted-speaker":
             return sorted(others)[0]
     return None
+
+
+def shown_as(sentence: Any) -> str:
+    """The sentence as the chat shows it: a quote under its author's name, with whose words it
+    gives when not the author's own; a short answer with its author; a drafted sentence as is.
+
+    Example::
+
+        >>> from types import SimpleNamespace as NS
+        >>> shown_as(NS(text="It is known that 80 percent joined early.", author="Alvin W. Gouldner",
+        ...             flags=("quote",), voice="quoting", speaker=None))
+        'Gouldner, quoting: "It is known that 80 percent joined early."'
+        >>> shown_as(NS(text="70 percent", author="Alvin W. Gouldner", flags=("short-answer",),
+        ...             voice="own", speaker=None))
+        '70 percent — Gouldner'
+    """
+    from rag.text.names import surname
+    from rag.text.voices import Voice, voice_phrase
+
+    flags = {str(f) for f in getattr(sentence, "flags", ())}
+    author = getattr(sentence, "author", None)
+    if not author or not flags & {"quote", "short-answer"}:
+        return sentence.text
+    if "short-answer" in flags:
+        return f"{sentence.text} — {surname(author)}"
+    voice = getattr(sentence, "voice", None)
+    phrase = voice_phrase(Voice(str(voice)), sentence.speaker, author) if voice else None
+    return f'{phrase or surname(author)}: "{sentence.text}"'
 
 
 def judged_text(sentence: Any, citation: Any = None) -> str:
@@ -224,6 +253,7 @@ def judge_answer(
                     joint,
                     precise,
                     qs_error,
+                    shown_as(sent),
                 )
             )
     return out
@@ -337,6 +367,7 @@ def outcome_for(
         "sentences": [
             {
                 "text": j.text,
+                "shown_as": j.shown_as or j.text,
                 "citations": list(j.citations),
                 "shown": j.shown,
                 "verified": j.verified,

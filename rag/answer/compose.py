@@ -257,7 +257,7 @@ def choose_sentences(question: Question, ranked: Sequence[Ranked]) -> list[tuple
     further_n = 1 if len(authors) > 1 else FURTHER_PER_AUTHOR
     chosen: list[tuple[Ranked, bool]] = []
     for author in authors:
-        mine = [r for r in ranked if r.candidate.author == author]
+        mine = _distinct([r for r in ranked if r.candidate.author == author])
         if not mine:
             continue
         best = mine[0].score
@@ -267,6 +267,18 @@ def choose_sentences(question: Question, ranked: Sequence[Ranked]) -> list[tuple
         more = [r for r in mine[len(main) :] if r.score >= FURTHER_SHARE * best][:further_n]
         chosen += [(r, False) for r in main] + [(r, True) for r in more]
     return chosen
+
+
+def _distinct(ranked: Sequence[Ranked]) -> list[Ranked]:
+    """``ranked`` without repeats: overlapping chunks hold the same sentence twice."""
+    seen: set[str] = set()
+    out = []
+    for r in ranked:
+        key = " ".join(r.candidate.text.split()).casefold()
+        if key not in seen:
+            seen.add(key)
+            out.append(r)
+    return out
 
 
 def selection_items(

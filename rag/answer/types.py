@@ -42,6 +42,7 @@ class Flag(StrEnum):
     SPEAKER_AS_AUTHOR = "speaker-as-author"  # a quoted speaker's words given to the essay author
     UNNAMED_ENTITY = "unnamed-entity"  # names someone the excerpt never names
     WRONG_VOICE = "wrong-voice"  # gives a view to someone whose view the excerpt does not give
+    FRAGMENT_QUOTE = "fragment-quote"  # a drafted quotation too short or cut off to say anything
     REPAIRED = "repaired"  # its citation was corrected
     TRIMMED = "trimmed"  # verified without a trailing comment clause
     NO_CLAIM = "no-claim"  # too little to check

@@ -23,6 +23,7 @@ import numpy as np
 
 from corpus.settings import Settings, get_settings
 from rag.answer.draft import parse_markers
+from rag.answer.quote_frame import fragment_quote, frame_conflict, quote_frame
 from rag.answer.select import Excerpt
 from rag.text.lexicon import NEGATIONS, fold, stem
 from rag.text.names import AuthorNames, find_authors, mentions, proper_name_stems
@@ -532,10 +533,22 @@ def _verify_once(
                 flags.append("speaker-as-author")
             elif voice_conflict(claim, voice, speaker, ex.text[a:b], ex.author):
                 flags.append("wrong-voice")
+            frame = quote_frame(claim)
+            if frame is not None:
+                if "wrong-voice" not in flags and frame_conflict(frame, ex.chunk.text, voice):
+                    flags.append("wrong-voice")
+                if fragment_quote(frame.quote):
+                    flags.append("fragment-quote")
             missing = unnamed_names(claim, f"{ex.chunk.header}\n{ex.chunk.text}", ignore)
             if missing:
                 flags.append("unnamed-entity")
-        refusing = {"unverbatim-quote", "speaker-as-author", "unnamed-entity", "wrong-voice"}
+        refusing = {
+            "unverbatim-quote",
+            "speaker-as-author",
+            "unnamed-entity",
+            "wrong-voice",
+            "fragment-quote",
+        }
         supported = bool(chosen) and not (refusing & set(flags))
         if not chosen:
             flags.append("unsupported")

@@ -86,3 +86,37 @@ def test_according_to_someone_only_mentioned_is_a_role_swap(chunks):
     assert not v.supported and {"wrong-voice", "unnamed-entity"} & set(v.flags)
     own = verify("Ticktin holds that the purges were the final revenge of the bourgeoisie [1].", ex)
     assert own.supported, own.flags
+
+
+# The writer's quotation frames, checked where the quoted words stand in the source: a
+# third party's words inside quotation marks are not the author's, the author's narration is not
+# a quotation, and a cut-off scrap is no answer.
+
+
+def test_words_in_quotation_marks_are_not_written_by_the_author(chunks):
+    ex = excerpt_of(chunks, "When Stalin in December 1926")
+    v = verify(
+        'Tucker writes: "building socialism in the USSR means overcoming our own Soviet '
+        'bourgeoisie by our own forces in the course of a struggle" [1].',
+        ex,
+    )
+    assert not v.supported and "wrong-voice" in v.flags
+    quoted = verify(
+        'Tucker quotes Stalin: "building socialism in the USSR means overcoming our own Soviet '
+        'bourgeoisie by our own forces in the course of a struggle" [1].',
+        ex,
+    )
+    assert "wrong-voice" not in quoted.flags and "fragment-quote" not in quoted.flags
+
+
+def test_the_authors_narration_is_not_a_quotation(chunks):
+    ex = excerpt_of(chunks, "When Stalin in December 1926")
+    v = verify('Tucker quotes: "he was simply drawing upon the Lenin and Leninism" [1].', ex)
+    assert not v.supported and "wrong-voice" in v.flags
+
+
+@pytest.mark.parametrize("scrap", ["98 persons, i.e", "of the 139 members and candidates"])
+def test_a_cut_off_quotation_is_dropped(chunks, scrap):
+    ex = excerpt_of(chunks, "Krushchev's account of the fate")
+    v = verify(f'Gouldner quotes Krushchev: "{scrap}" [1].', ex)
+    assert not v.supported and "fragment-quote" in v.flags
