@@ -248,8 +248,9 @@ class Settings(BaseSettings):
         le=1.0,
         description="Abstain when the learned answerability (a probability from the evidence "
         "strength and the selector's confidence) is under this. Default: the threshold "
-        "`attest train selector` calibrated on the training set (at most 3% false refusals "
-        "there; never dev), stored with the selector's weights.",
+        "`attest train selector` calibrated on the training set (never dev): it refuses at most "
+        "3% of the answerable questions the hard rules let through (6.1% of all answerable ones "
+        "with the rules' own refusals), stored with the selector's weights.",
     )
     evidence_token_budget: int = Field(
         300,

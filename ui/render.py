@@ -265,7 +265,7 @@ def _flags(s: AnswerSentence) -> set[str]:
 
 def _sentence_html(s: AnswerSentence, by_n: dict[int, Citation], turn_no: int) -> str:
     """One sentence: a verbatim quote in quotation marks, led by whose voice it gives when that
-    is not the author's own (``Tucker, summarising Deutscher's view:``); a drafted sentence as
+    is not the author's own (``Tucker, on Deutscher’s view:``); a drafted sentence as
     written."""
     marks = _markers(s, by_n, turn_no)
     if "quote" in _flags(s):

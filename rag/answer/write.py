@@ -141,7 +141,7 @@ def writer_label(author: str, voice: Voice | str | None, speaker: str | None) ->
     Example::
 
         >>> writer_label("Robert C. Tucker", "reporting", "Carr and Davies")
-        "Tucker, summarising Carr and Davies's view"
+        'Tucker, on Carr and Davies’ view'
         >>> writer_label("Hillel H. Ticktin", "own", None)
         'Ticktin'
     """

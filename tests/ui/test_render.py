@@ -275,7 +275,7 @@ def test_quotes_say_whose_voice_they_give(tiny_passages, make_citation):
     )
     html = render_answer(answer, 1)
     surname = p.author.split()[-1]
-    assert f"{surname}, presenting a view he rejects:" in html
+    assert f"{surname}, rejecting a view:" in html
     assert "<q>War made it necessary.</q>" in html
 
 
