@@ -4,11 +4,13 @@ Starts ``attest chat`` in a child process on a free loopback port, opens the pag
 chromium (Playwright, a test dependency) and times, per question:
 
 - **cold**: the chat was just started; the page is opened as soon as the server answers and the
-  question asked at once, so the answer waits for whatever is still loading in the background;
+  question asked at once (or ``--ask-after`` seconds later), so the answer waits for whatever is
+  still loading in the background;
 - **warm**: the page says the models are ready; the question is asked in a fresh page.
 
-Each figure runs from *page ready* (the question box can be typed in) to the answer's turn
-being done in the chat, and the page's own model-state badge is read before asking. Wall-clock
+Each figure runs from the question being asked to the answer's turn being done in the chat;
+*page ready* (the question box can be typed in) is reported apart, and the page's own
+model-state badge is read just before asking. Wall-clock
 only: nothing in the server is instrumented, so the figure is what the reader waits.
 """
 
@@ -37,8 +39,9 @@ class PageTiming:
     question: str
     server_ready_s: float  # process start → the server answers (cold only; 0 when warm)
     page_ready_s: float  # navigation → the question box is there
-    first_answer_s: float  # page ready → the answer's turn is done
+    first_answer_s: float  # question asked → the answer's turn is done
     state_when_asked: str  # the model-state badge as the reader saw it
+    asked_after_s: float = 0.0  # how long after page ready the question was asked
 
 
 def _free_port() -> int:
@@ -61,21 +64,26 @@ def _wait_http(url: str, proc: subprocess.Popen, timeout_s: float) -> None:
     raise TimeoutError(f"attest chat did not answer at {url} within {timeout_s:.0f} s")
 
 
-def _ask(browser, url: str, question: str, phase: str, server_s: float) -> PageTiming:
+def _ask(
+    browser, url: str, question: str, phase: str, server_s: float, wait_s: float = 0.0
+) -> PageTiming:
     page = browser.new_page(viewport={"width": 1280, "height": 800})
     try:
         t0 = time.perf_counter()
         page.goto(url)
         page.wait_for_selector("#attest-question textarea", timeout=120_000)
         ready = time.perf_counter()
+        if wait_s > 0:
+            page.wait_for_timeout(wait_s * 1000)  # the reader reads the page, then asks
         state = " ".join(page.evaluate(_STATE).split())
         page.fill("#attest-question textarea", question)
+        asked = time.perf_counter()
         page.click("#attest-ask")
         page.wait_for_function(_DONE, arg=1, timeout=600_000)
         done = time.perf_counter()
     finally:
         page.close()
-    return PageTiming(phase, question, server_s, ready - t0, done - ready, state)
+    return PageTiming(phase, question, server_s, ready - t0, done - asked, state, asked - ready)
 
 
 def run_page_bench(
@@ -83,11 +91,13 @@ def run_page_bench(
     *,
     extra_args: Sequence[str] = (),
     chat_args: Sequence[str] = (),
+    ask_after_s: float = 0.0,
     env: dict[str, str] | None = None,
     log: Callable[[str], None] = print,
     start_timeout_s: float = 300.0,
 ) -> list[PageTiming]:
-    """Cold on the first question, then warm on every question (the chat's data must be built)."""
+    """Cold on the first question (asked ``ask_after_s`` after the page is ready), then warm on
+    every question (the chat's index must be built)."""
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
@@ -108,7 +118,7 @@ def run_page_bench(
         server_s = time.perf_counter() - t0
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM)
-            rows.append(_ask(browser, url, questions[0], "cold", server_s))
+            rows.append(_ask(browser, url, questions[0], "cold", server_s, ask_after_s))
             log(_line(rows[-1]))
             _wait_ready(browser, url)
             for q in questions:
@@ -139,7 +149,11 @@ def _wait_ready(browser, url: str, timeout_s: float = 600.0) -> None:
 
 
 def _line(r: PageTiming) -> str:
-    server = f"server up {r.server_ready_s:5.1f} s, " if r.phase == "cold" else ""
+    server = (
+        f"server up {r.server_ready_s:5.1f} s, asked {r.asked_after_s:4.1f} s after page ready, "
+        if r.phase == "cold"
+        else ""
+    )
     return (
         f"{r.phase:<5} {server}page ready {r.page_ready_s:5.2f} s, first answer "
         f"{r.first_answer_s:6.2f} s  [{r.state_when_asked or 'no badge'}]  {r.question[:60]}"

@@ -406,6 +406,36 @@ def unnamed_names(claim: str, source: str, ignore: frozenset[str] = frozenset())
     return sorted(n for n in proper_name_stems(claim) if n not in present and n not in ignore)
 
 
+def _span_flags(
+    claim: str, ex: Excerpt, a: int, b: int, named: Sequence[str], ignore: frozenset[str]
+) -> list[str]:
+    """What is wrong with ``claim`` against its supporting span ``[a, b)`` of ``ex``: whose
+    words or view it gives (voices, drafted quotation frames), and names the excerpt never
+    names."""
+    flags: list[str] = []
+    voice, speaker = _unit_voice(ex, a, b)
+    quoted = voice in (Voice.QUOTING, Voice.EPIGRAPH)
+    if (
+        quoted
+        and speaker
+        and ex.author in named
+        and not mentions(claim, speaker)
+        and "quot" not in claim.lower()
+    ):
+        flags.append("speaker-as-author")
+    elif voice_conflict(claim, voice, speaker, ex.text[a:b], ex.author):
+        flags.append("wrong-voice")
+    frame = quote_frame(claim)
+    if frame is not None:
+        if "wrong-voice" not in flags and frame_conflict(frame, ex.chunk.text, voice):
+            flags.append("wrong-voice")
+        if fragment_quote(frame.quote):
+            flags.append("fragment-quote")
+    if unnamed_names(claim, f"{ex.chunk.header}\n{ex.chunk.text}", ignore):
+        flags.append("unnamed-entity")
+    return flags
+
+
 def _verify_once(
     sentences: Sequence[str],
     excerpts: Sequence[Excerpt],
@@ -521,27 +551,7 @@ def _verify_once(
             _, _text, a, b = units[best[n0][1]]
             span = (n0, a, b)
             ex = by_n[n0]
-            voice, speaker = _unit_voice(ex, a, b)
-            quoted = voice in (Voice.QUOTING, Voice.EPIGRAPH)
-            if (
-                quoted
-                and speaker
-                and ex.author in named
-                and not mentions(claim, speaker)
-                and "quot" not in claim.lower()
-            ):
-                flags.append("speaker-as-author")
-            elif voice_conflict(claim, voice, speaker, ex.text[a:b], ex.author):
-                flags.append("wrong-voice")
-            frame = quote_frame(claim)
-            if frame is not None:
-                if "wrong-voice" not in flags and frame_conflict(frame, ex.chunk.text, voice):
-                    flags.append("wrong-voice")
-                if fragment_quote(frame.quote):
-                    flags.append("fragment-quote")
-            missing = unnamed_names(claim, f"{ex.chunk.header}\n{ex.chunk.text}", ignore)
-            if missing:
-                flags.append("unnamed-entity")
+            flags += _span_flags(claim, ex, a, b, named, ignore)
         refusing = {
             "unverbatim-quote",
             "speaker-as-author",

@@ -44,7 +44,7 @@ from rag.retrieval.bm25 import LexicalIndex
 from rag.retrieval.chunking import CHUNKER_VERSION, Chunk, chunk_passages
 from rag.retrieval.files import CHUNKS_FILE, FAISS_FILE, MANIFEST_FILE, REBUILD_HINT, SENTENCES_FILE
 from rag.retrieval.stats import CorpusStats, corpus_stats
-from rag.text.voices import SentenceVoice, Voice
+from rag.text.voices import VOICE_RULES_VERSION, SentenceVoice, Voice
 
 SCHEMA_VERSION = 2
 
@@ -90,6 +90,7 @@ def chunking_config(settings: Settings) -> dict[str, Any]:
     """The settings that change chunk boundaries (part of the staleness check)."""
     return {
         "chunker_version": CHUNKER_VERSION,
+        "voice_rules_version": VOICE_RULES_VERSION,
         "chunk_target_words": settings.chunk_target_words,
         "chunk_max_words": settings.chunk_max_words,
         "chunk_overlap_sentences": settings.chunk_overlap_sentences,

@@ -26,6 +26,10 @@ from enum import StrEnum
 from corpus.passage import QuoteSpan
 from rag.text.lexicon import STOPWORDS
 
+# Bump when the voice rules change: voices are stored with each chunk's sentences, so an index
+# built by the old rules counts as stale and is rebuilt.
+VOICE_RULES_VERSION = 2
+
 
 class Voice(StrEnum):
     OWN = "own"

@@ -86,6 +86,18 @@ def test_stale_detection_rebuilds(settings, passages, fake_embedder) -> None:
     assert "chunking settings changed" in messages[0]
 
 
+def test_new_voice_rules_make_the_stored_voices_stale(
+    settings, passages, fake_embedder, monkeypatch
+) -> None:
+    import rag.retrieval.store as store_mod
+
+    ensure_index(settings, embedder=fake_embedder, passages=passages, log=_quiet)
+    messages: list[str] = []
+    monkeypatch.setattr(store_mod, "VOICE_RULES_VERSION", store_mod.VOICE_RULES_VERSION + 1)
+    ensure_index(settings, embedder=fake_embedder, passages=passages, log=messages.append)
+    assert any("chunking settings changed" in m for m in messages), messages
+
+
 def test_crash_mid_write_keeps_old_index(settings, passages, fake_embedder, monkeypatch) -> None:
     old = build_index(settings, embedder=fake_embedder, passages=passages, log=_quiet)
 
