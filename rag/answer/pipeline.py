@@ -33,7 +33,8 @@ from rag.answer.verify import verify_sentences
 from rag.answer.write import build_messages, stream_draft
 
 ABSTAIN_MESSAGE = (
-    "The essays do not appear to address this question. The closest passages are listed below."
+    "The essays do not appear to address this question. The closest passages are shown with the "
+    "sources; none of them answers it."
 )
 FALLBACK_MESSAGE = (
     "The model's draft could not be verified against the excerpts, so the answer quotes them."

@@ -76,6 +76,11 @@ def _span_pattern(quote: str) -> re.Pattern[str] | None:
     return re.compile(r"\W+".join(re.escape(t) for t in tokens), re.I)
 
 
+def _locate(quote: str, text: str) -> re.Match[str] | None:
+    pattern = _span_pattern(quote)
+    return pattern.search(text) if pattern else None
+
+
 def in_quotation(quote: str, text: str) -> bool | None:
     """Whether ``quote`` stands inside quotation marks in ``text`` (None: not found there).
 
@@ -89,12 +94,23 @@ def in_quotation(quote: str, text: str) -> bool | None:
         >>> in_quotation("nothing like this", src) is None
         True
     """
-    pattern = _span_pattern(quote)
-    m = pattern.search(text) if pattern else None
+    m = _locate(quote, text)
     if not m:
         return None
     middle = (m.start() + m.end()) / 2
     return any(a < middle < b for a, b in quote_spans(text))
+
+
+def _sentence_has_marks(quote: str, text: str) -> bool:
+    """Whether the sentence of ``text`` holding ``quote`` has double quotation marks at all
+    (if it has none, a quotation in it is a block quotation the voices know about)."""
+    m = _locate(quote, text)
+    if not m:
+        return False
+    start = max(text.rfind(". ", 0, m.start()), text.rfind("\n", 0, m.start())) + 1
+    stops = [i for i in (text.find(". ", m.end()), text.find("\n", m.end())) if i >= 0]
+    end = min(stops) if stops else len(text)
+    return any(c in text[start:end] for c in '"“”')
 
 
 def frame_conflict(frame: QuoteFrame, source: str, voice: Voice) -> bool:
@@ -111,11 +127,20 @@ def frame_conflict(frame: QuoteFrame, source: str, voice: Voice) -> bool:
         False
         >>> frame_conflict(quote_frame('Tucker quotes: "Stalin put it bluntly".'), src, Voice.OWN)
         True
+        >>> frame_conflict(quote_frame('Tucker quotes: "Stalin put it bluntly".'), src, Voice.QUOTING)
+        True
     """
     inside = in_quotation(frame.quote, source)
     if frame.kind is FrameKind.WRITES:
         return inside is True
-    return inside is False and voice not in (Voice.QUOTING, Voice.EPIGRAPH)
+    if inside is not False:
+        return False
+    # Outside the marks of a sentence that has them: the author's own lead-in ("Trotsky, at one
+    # level, also argued this point: …"), whatever the sentence's voice.
+    return _sentence_has_marks(frame.quote, source) or voice not in (
+        Voice.QUOTING,
+        Voice.EPIGRAPH,
+    )
 
 
 _ABBREVIATION_END = re.compile(r"\b(?:i\.?e|e\.?g|cf|etc|viz|ibid|op|vol|pp?|ch|no)\.?$", re.I)

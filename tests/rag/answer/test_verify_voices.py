@@ -120,3 +120,9 @@ def test_a_cut_off_quotation_is_dropped(chunks, scrap):
     ex = excerpt_of(chunks, "Krushchev's account of the fate")
     v = verify(f'Gouldner quotes Krushchev: "{scrap}" [1].', ex)
     assert not v.supported and "fragment-quote" in v.flags
+
+
+def test_the_authors_lead_in_to_a_quotation_is_not_the_quoted_persons_words(chunks):
+    ex = excerpt_of(chunks, "Trotsky, at one level, also argued this point")
+    v = verify('Ticktin quotes Trotsky: "Trotsky, at one level, also argued this point" [1].', ex)
+    assert not v.supported and "wrong-voice" in v.flags

@@ -1,5 +1,6 @@
-"""The adapted bundled model (LoRA writer) end to end on three dev questions: it loads, writes
-short attributed sentences, and every sentence it drafts verifies (minutes on a CPU)."""
+"""The adapted bundled model (LoRA writer) end to end on dev questions: it loads, writes short
+attributed sentences that verify, and the scrap it drafts on one question is refused by the
+verifier, never shown (minutes on a CPU)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ import pytest
 
 from corpus.settings import get_settings
 
-# Three dev questions of different kinds (a figure, an author's explanation, a quotation).
-QUESTIONS = ("dev-004", "dev-022", "dev-034")
+# Three dev questions of different kinds (a figure, an author's explanation, an attribution).
+QUESTIONS = ("dev-003", "dev-015", "dev-022")
+# Here the writer quotes a cut-off scrap of Khrushchev's words as Gouldner's ("98 persons, i.e").
+SCRAP = "dev-004"
 
 
 @pytest.mark.slow
@@ -41,3 +44,9 @@ def test_the_writer_adapter_drafts_sentences_that_verify(tmp_path, dev_questions
         # Each drafted sentence names its author and copies words in quotation marks.
         for x in drafted:
             assert '"' in x.text and x.author and x.author.split()[-1] in x.text, x.text
+
+    a = answer(rows[SCRAP]["question"], (), s, mode="grounded", index=index, embedder=emb)
+    refused = {"fragment-quote", "wrong-voice"}
+    scraps = {d.text for d in a.dropped if refused & {str(f) for f in d.flags}}
+    assert scraps, [(d.text, d.flags) for d in a.dropped]
+    assert not scraps & {x.text for x in a.sentences}  # dropped, never shown
