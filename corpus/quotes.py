@@ -39,7 +39,7 @@ _NAME = (
     rf"(?:(?:{_WORD}|{_INITIAL})\s(?:(?:{_WORD}|{_INITIAL}|de|von|van)\s){{0,2}}{_WORD}|{_WORD})"
 )
 # Capitalised words that start sentences or name groups, never a speaker.
-_NOT_NAMES = frozenset(
+NOT_NAMES = frozenset(
     [
         "The",
         "This",
@@ -171,7 +171,7 @@ _DISCARD_NOTE = re.compile(
 
 def _is_name(s: str) -> bool:
     words = s.split()
-    return bool(words) and words[-1] not in _NOT_NAMES and words[0] not in _NOT_NAMES
+    return bool(words) and words[-1] not in NOT_NAMES and words[0] not in NOT_NAMES
 
 
 def epigraph_attribution(text: str) -> str | None:
@@ -257,7 +257,7 @@ def _full_name(text: str, name: str, upto: int) -> str:
     ):
         candidate = (m.group(1) + surname).strip()
         first = candidate.split()[0]
-        if first in _NOT_NAMES or not _is_name(candidate):
+        if first in NOT_NAMES or not _is_name(candidate):
             continue
         if len(candidate) > len(best):
             best = candidate
@@ -290,7 +290,7 @@ def _speaker_before(text: str, start: int) -> str | None:
 
 def _other_names(prefix: str) -> list[str]:
     """Capitalised words of a sentence prefix that may name someone (its first word aside)."""
-    return [w for w in re.findall(r"\b[A-Z][a-z]+", prefix)[1:] if w not in _NOT_NAMES]
+    return [w for w in re.findall(r"\b[A-Z][a-z]+", prefix)[1:] if w not in NOT_NAMES]
 
 
 def _speaker_after(text: str, start: int, end: int) -> str | None:

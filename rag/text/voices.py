@@ -24,11 +24,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from corpus.passage import QuoteSpan
+from corpus.quotes import NOT_NAMES
 from rag.text.lexicon import STOPWORDS
 
 # Bump when the voice rules change: voices are stored with each chunk's sentences, so an index
 # built by the old rules counts as stale and is rebuilt.
-VOICE_RULES_VERSION = 2
+VOICE_RULES_VERSION = 3
 
 
 class Voice(StrEnum):
@@ -52,60 +53,9 @@ class SentenceVoice:
 
 
 _NAME = r"(?:[A-Z][\w'’.-]+(?:\s+(?:and\s+|&\s+|de\s+|von\s+)?[A-Z][\w'’.-]+){0,3})"
-# Words that open sentences or name no one: never a view's holder.
-_NOT_HOLDERS = frozenset(
-    [
-        "The",
-        "This",
-        "That",
-        "These",
-        "Those",
-        "It",
-        "He",
-        "She",
-        "They",
-        "We",
-        "I",
-        "One",
-        "Such",
-        "There",
-        "In",
-        "For",
-        "As",
-        "His",
-        "Their",
-        "Its",
-        "But",
-        "And",
-        "Yet",
-        "Thus",
-        "So",
-        "Here",
-        "Now",
-        "Indeed",
-        "Moreover",
-        "However",
-        "Still",
-        "Even",
-        "Also",
-        "Although",
-        "While",
-        "When",
-        "If",
-        "Then",
-        "Of",
-        "Soviet",
-        "Stalinist",
-        "Bolshevik",
-        "Marxist",
-        "Marxism",
-        "Stalinism",
-        "Communist",
-        "Party",
-        "Russia",
-        "Russian",
-    ]
-)
+# Words that open sentences or name groups and institutions, never a view's holder: the words
+# that are never a quotation's speaker (one list), and a few more.
+_NOT_HOLDERS = NOT_NAMES | {"Marxist", "Stalinist", "Of"}
 _REPORT_VERB = (
     r"(?:argues?|argued|holds?|held|maintains?|maintained|claims?|claimed|contends?|contended|"
     r"finds?|found|sees?|saw|regards?|regarded|views?|viewed|believes?|believed|suggests?|"
