@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from corpus.quotes import NOT_NAMES
 from rag.text.answer_types import AnswerType, asks_for_share, numbers_in
 from rag.text.lexicon import STOPWORDS
 from rag.text.names import proper_name_stems
@@ -77,6 +78,8 @@ def short_answer(question: str, sentence: str, kind: AnswerType) -> str | None:
         'Bukharin'
         >>> short_answer("Who admitted it?", "Trotsky said: 'We plundered all Russia.'", AnswerType.NAME)
         'Trotsky'
+        >>> short_answer("Who quoted it?", "Whence their saying, quoted by Lenin once.", AnswerType.NAME)
+        'Lenin'
         >>> short_answer("Who?", "Meanwhile it ran into a crisis, wrote Trotsky.", AnswerType.NAME)
         'Trotsky'
         >>> short_answer("Why?", "Because.", AnswerType.OTHER) is None
@@ -113,7 +116,8 @@ def short_answer(question: str, sentence: str, kind: AnswerType) -> str | None:
             low = bare.lower()
             opener = i == 0 and (low in _OPENERS or low in STOPWORDS or low.endswith(("ly", "ing")))
             is_name = bare[:1].isupper() and bare.lower() not in STOPWORDS and len(bare) > 1
-            is_name = is_name and not opener
+            # Capitalised words that name no person ("Whence", "Party", "Soviet"): one list.
+            is_name = is_name and not opener and bare not in NOT_NAMES
             if is_name or (run and bare in {"de", "von", "van"}):
                 run.append(bare)
                 continue
