@@ -232,15 +232,16 @@ def sweep(folder: Path) -> None:
     """Remove staging folders of edits whose process died, and temporary files they left."""
     for tmp in folder.glob(f"{STAGING}*"):
         pid = tmp.name[len(STAGING) :].split("-", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not pid_alive(int(pid)):
             shutil.rmtree(tmp, ignore_errors=True)
     for tmp in folder.glob(f".{CATALOG_FILE}.tmp-*"):
         pid = tmp.name.rsplit(".tmp-", 1)[1].split("-", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not pid_alive(int(pid)):
             tmp.unlink(missing_ok=True)
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether a process ``pid`` exists (whose temporary files must not be swept)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

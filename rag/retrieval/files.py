@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from corpus.errors import IndexFileError
+from corpus.user import pid_alive
 
 FAISS_FILE = "vectors.faiss"
 CHUNKS_FILE = "chunks.json"
@@ -99,16 +100,6 @@ def sweep_abandoned_builds(target: Path) -> None:
         if not pid_text.isdigit() or pid_alive(int(pid_text)):
             continue
         shutil.rmtree(tmp, ignore_errors=True)
-
-
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def recover_swap(target: Path) -> None:
