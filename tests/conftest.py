@@ -22,3 +22,12 @@ def settings(tmp_path) -> Settings:
 @pytest.fixture
 def dev_questions_path():
     return PROJECT_ROOT / "eval" / "data" / "dev.jsonl"
+
+
+@pytest.fixture(scope="session")
+def corpus_chunks():
+    """The bundled corpus chunked with default settings (sentences carry their voices)."""
+    from corpus.load import load_passages
+    from rag.retrieval.chunking import chunk_passages
+
+    return chunk_passages(load_passages(), get_settings())

@@ -8,45 +8,14 @@ import re
 
 import pytest
 
-from corpus.load import load_passages
-from corpus.settings import get_settings
-from rag.answer.select import EvidenceSentence, Excerpt
-from rag.answer.verify import rejected_view, verify_sentences
+from rag.answer.verify import rejected_view
 from rag.answer.write import WRITER_ABSTAIN
-from rag.retrieval.chunking import chunk_passages
-from rag.retrieval.search import Hit
+from tests.rag.answer.test_verify_voices import excerpt_of, verify
 from train.writer import DATA, attributed, quote_span
 
-AUTHORS = (
-    ("Hillel H. Ticktin", ("Ticktin",)),
-    ("Alvin W. Gouldner", ("Gouldner",)),
-    ("Robert C. Tucker", ("Tucker",)),
-    ("Leon Trotsky", ("Trotsky",)),
-)
 
-
-@pytest.fixture(scope="module")
-def chunks():
-    return chunk_passages(load_passages(), get_settings())
-
-
-def excerpt_of(chunks, starts_with: str, n: int = 1) -> Excerpt:
-    for c in chunks:
-        for v in c.sentences:
-            if c.text[v.start : v.end].startswith(starts_with):
-                es = EvidenceSentence(
-                    c.text[v.start : v.end], v.start, v.end, 1.0, v.speaker, v.voice
-                )
-                return Excerpt(n, Hit(c, 1.0), (es,))
-    raise AssertionError(f"no sentence starts with {starts_with!r}")
-
-
-def verify(sentence: str, ex: Excerpt):
-    return verify_sentences([sentence], [ex], get_settings(), authors=AUTHORS)[0]
-
-
-def test_a_rejecting_frame_verifies_against_the_rejected_view_itself(chunks):
-    ex = excerpt_of(chunks, "There is a fifth theory")
+def test_a_rejecting_frame_verifies_against_the_rejected_view_itself(corpus_chunks):
+    ex = excerpt_of(corpus_chunks, "There is a fifth theory")
     assert ex.sentences[0].voice == "rejecting"
     target = attributed(
         ex.author, "rejecting", None, "the rise of Fascism and the problem of Soviet weakness", 1
@@ -61,8 +30,8 @@ def test_a_rejecting_frame_verifies_against_the_rejected_view_itself(chunks):
     assert not own.supported and "wrong-voice" in own.flags
 
 
-def test_the_frame_is_not_stripped_against_the_authors_own_sentence(chunks):
-    ex = excerpt_of(chunks, "This was an apologetic theory of the time")
+def test_the_frame_is_not_stripped_against_the_authors_own_sentence(corpus_chunks):
+    ex = excerpt_of(corpus_chunks, "This was an apologetic theory of the time")
     assert ex.sentences[0].voice == "own"
     v = verify('Ticktin rejects the view that "This was an apologetic theory of the time" [1].', ex)
     assert not v.supported  # "rejects" still reads as a negation of what he says himself
