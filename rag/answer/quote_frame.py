@@ -95,18 +95,17 @@ def in_quotation(quote: str, text: str) -> bool | None:
         True
     """
     m = _locate(quote, text)
-    if not m:
-        return None
+    return None if m is None else _inside(m, text)
+
+
+def _inside(m: re.Match[str], text: str) -> bool:
     middle = (m.start() + m.end()) / 2
     return any(a < middle < b for a, b in quote_spans(text))
 
 
-def _sentence_has_marks(quote: str, text: str) -> bool:
-    """Whether the sentence of ``text`` holding ``quote`` has double quotation marks at all
-    (if it has none, a quotation in it is a block quotation the voices know about)."""
-    m = _locate(quote, text)
-    if not m:
-        return False
+def _sentence_has_marks(m: re.Match[str], text: str) -> bool:
+    """Whether the sentence of ``text`` holding the match ``m`` has double quotation marks at
+    all (if it has none, a quotation in it is a block quotation the voices know about)."""
     start = max(text.rfind(". ", 0, m.start()), text.rfind("\n", 0, m.start())) + 1
     stops = [i for i in (text.find(". ", m.end()), text.find("\n", m.end())) if i >= 0]
     end = min(stops) if stops else len(text)
@@ -130,14 +129,16 @@ def frame_conflict(frame: QuoteFrame, source: str, voice: Voice) -> bool:
         >>> frame_conflict(quote_frame('Tucker quotes: "Stalin put it bluntly".'), src, Voice.QUOTING)
         True
     """
-    inside = in_quotation(frame.quote, source)
+    m = _locate(frame.quote, source)
+    if m is None:  # not found in the source: the verbatim check speaks to that
+        return False
     if frame.kind is FrameKind.WRITES:
-        return inside is True
-    if inside is not False:
+        return _inside(m, source)
+    if _inside(m, source):
         return False
     # Outside the marks of a sentence that has them: the author's own lead-in ("Trotsky, at one
     # level, also argued this point: …"), whatever the sentence's voice.
-    return _sentence_has_marks(frame.quote, source) or voice not in (
+    return _sentence_has_marks(m, source) or voice not in (
         Voice.QUOTING,
         Voice.EPIGRAPH,
     )
